@@ -1,0 +1,28 @@
+/** Byte encodings used across Bulkhead (base64, hex, UTF-8). */
+
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+export function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function encodeHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const utf8 = {
+  encode: (text: string): Uint8Array => new TextEncoder().encode(text),
+  decode: (bytes: Uint8Array): string => new TextDecoder().decode(bytes),
+};
+
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? utf8.encode(data) : data;
+  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
+}
