@@ -68,12 +68,18 @@ export async function spawnDetached(
   throw new Error(`could not start ${command}: no PID after 5 s (see ${options.logFile})`);
 }
 
-/** Runs a command to completion; throws with its stderr when it fails. */
-export async function run(
+export interface CommandOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  stdin?: string;
+}
+
+/** Runs a command to completion and returns its exit code and output. */
+export async function capture(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
-): Promise<string> {
+  options: CommandOptions = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(command, {
     args,
     env: options.env,
@@ -89,12 +95,20 @@ export async function run(
   }
   const out = await child.output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  if (!out.success) {
-    throw new Error(
-      `${command} ${args[0] ?? ""} failed (exit ${out.code}): ${decode(out.stderr).trim()}`,
-    );
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** Runs a command to completion; throws with its stderr when it fails. */
+export async function run(
+  command: string,
+  args: string[],
+  options: CommandOptions = {},
+): Promise<string> {
+  const out = await capture(command, args, options);
+  if (out.code !== 0) {
+    throw new Error(`${command} ${args[0] ?? ""} failed (exit ${out.code}): ${out.stderr.trim()}`);
   }
-  return decode(out.stdout);
+  return out.stdout;
 }
 
 export function sleep(ms: number): Promise<void> {

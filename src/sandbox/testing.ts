@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { ENV, type StoreEndpoints, storeEndpointsFromEnv } from "../config.ts";
 import { sandboxEnvironment, sandboxUp } from "./sandbox.ts";
+import { capture, type CommandOptions } from "./process.ts";
 
 let ready: Promise<StoreEndpoints> | undefined;
 
@@ -34,23 +35,11 @@ export function uniqueTenantId(prefix = "t"): string {
 /** Runs the CLI as a child process, as a user would, with the test environment. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
+  options: CommandOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = join(new URL("..", import.meta.url).pathname, "cli.ts");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", cli, ...args],
+  return await capture(Deno.execPath(), ["run", "-A", "--quiet", cli, ...args], {
+    ...options,
     env: { NO_COLOR: "1", ...options.env },
-    cwd: options.cwd,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+  });
 }
