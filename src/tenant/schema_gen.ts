@@ -1,12 +1,10 @@
 /**
  * Generates spec/tenant.schema.json from the zod schema, for editors
- * (`# yaml-language-server: $schema=../spec/tenant.schema.json`). Run with
- * `deno task schema`; schema_gen_test.ts fails when the committed file is stale.
+ * (`# yaml-language-server: $schema=../spec/tenant.schema.json`). Written by
+ * `deno task schema` (scripts/schemas.ts); a test fails when the committed file is stale.
  */
 import { z } from "zod";
 import { tenantFileSchema } from "./model.ts";
-
-export const TENANT_SCHEMA_PATH = new URL("../../spec/tenant.schema.json", import.meta.url);
 
 export function renderTenantSchema(): string {
   const schema = z.toJSONSchema(tenantFileSchema, { target: "draft-7", io: "input" });
@@ -17,9 +15,4 @@ export function renderTenantSchema(): string {
     ...schema,
   };
   return JSON.stringify(document, null, 2) + "\n";
-}
-
-if (import.meta.main) {
-  await Deno.writeTextFile(TENANT_SCHEMA_PATH, renderTenantSchema());
-  console.log(`wrote ${TENANT_SCHEMA_PATH.pathname}`);
 }
