@@ -128,14 +128,14 @@ function accessAttributes(user: AclUser): Attributes {
 /** Password hashes of recorded secrets, by user name, to check credentials against. */
 export type RecordedHashes = ReadonlyMap<string, string>;
 
+/** `allowed`: the user's commands, from allowedCommands (tenants share rule text: memoise it). */
 export function observedTenantUser(
   user: AclUser,
   tenantId: string,
-  table: CommandTable,
+  allowed: readonly string[],
   policy: CommandPolicy,
   recorded: RecordedHashes,
 ): Resource {
-  const allowed = allowedCommands(user.commandRules, table);
   const hash = recorded.get(user.name);
   return {
     address: aclUserAddress(tenantId),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testTenant } from "../testing.ts";
-import { applyRules } from "./acl.ts";
+import { allowedCommands, applyRules } from "./acl.ts";
 import { parseCommandTable } from "./command_table.ts";
 import { DOCS_FIXTURE, INFO_FIXTURE } from "./command_table_fixture.ts";
 import { deriveCommandPolicy } from "./command_policy.ts";
@@ -57,7 +57,8 @@ Deno.test("redis resources: a tenant gets a keyspace and a user that depends on 
 Deno.test("redis resources: an observed user's credential is recorded only when its hash is among the user's", () => {
   const user = applyRules("tenant-acme", ["on", `#${HASH}`, "~tenant:acme:*", "-@all", "+get"]);
   const observe = (recorded: Map<string, string>) =>
-    observedTenantUser(user, "acme", table, policy, recorded).attributes;
+    observedTenantUser(user, "acme", allowedCommands(user.commandRules, table), policy, recorded)
+      .attributes;
   assert.equal(observe(new Map([["tenant-acme", HASH]])).credential, "recorded");
   assert.equal(observe(new Map([["tenant-acme", "0".repeat(64)]])).credential, "unrecorded");
   assert.equal(observe(new Map()).credential, "unrecorded");

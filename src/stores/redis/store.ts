@@ -18,7 +18,7 @@ import {
   StoreChangeError,
   type StoreSecret,
 } from "../store.ts";
-import { parseAclListLine } from "./acl.ts";
+import { allowedCommands, parseAclListLine } from "./acl.ts";
 import { type CommandTable, parseCommandTable } from "./command_table.ts";
 import { type CommandPolicy, deriveCommandPolicy } from "./command_policy.ts";
 import { adminRedis } from "./inspect.ts";
@@ -128,6 +128,13 @@ export class RedisStore implements Store {
 
     const resources: Resource[] = [];
     const notes: string[] = [];
+    // Tenant users share one rule text: evaluate each distinct text once.
+    const evaluated = new Map<string, string[]>();
+    const allowedFor = (rules: string[]) => {
+      const text = rules.join(" ");
+      if (!evaluated.has(text)) evaluated.set(text, allowedCommands(rules, table));
+      return evaluated.get(text)!;
+    };
     for (const line of aclList as string[]) {
       const user = parseAclListLine(line);
       if (!user) continue;
@@ -138,7 +145,9 @@ export class RedisStore implements Store {
       }
       const tenantId = tenantOfUser(user.name);
       if (tenantId !== undefined) {
-        resources.push(observedTenantUser(user, tenantId, table, policy, recorded));
+        resources.push(
+          observedTenantUser(user, tenantId, allowedFor(user.commandRules), policy, recorded),
+        );
       }
     }
     for (const prefix of Object.keys(registry as Record<string, string>)) {
