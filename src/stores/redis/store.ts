@@ -4,7 +4,8 @@
  * keyspace, and optionally the server's default user. Owns the admin connection.
  */
 import type { Redis } from "ioredis";
-import type { RedisEndpoint } from "../../config.ts";
+import { endpointOf, ENV, type RedisEndpoint } from "../../config.ts";
+import { describeConnectionFailure } from "../inspect.ts";
 import { encodeHex, sha256Hex } from "../../encoding.ts";
 import type { Tenant } from "../../tenant/model.ts";
 import { redisKeyPrefix, redisUser, tenantIdFromName } from "../../tenant/names.ts";
@@ -111,8 +112,13 @@ export class RedisStore implements Store {
         .hgetall(KEYSPACE_REGISTRY)
         .exec();
       const failed = results?.find(([error]) => error);
-      if (!results || failed) throw redactError(failed?.[0] ?? "no reply to the observe pipeline");
+      if (!results || failed) throw failed?.[0] ?? new Error("no reply to the observe pipeline");
       return results.map(([, reply]) => reply);
+    }).catch((error) => {
+      const why = redactError(error).message;
+      // Connection failures already name the store and endpoint.
+      const at = `redis at ${endpointOf(this.#url)}`;
+      throw new Error(why.startsWith(at) ? why : `${at}: observe failed: ${why}`);
     });
     const [aclList, info, docs, aclFile, registry] = replies;
     const facts = this.#remember(info, docs, aclFile);
@@ -315,7 +321,14 @@ export class RedisStore implements Store {
       let lastError: unknown;
       redis.on("error", (error) => lastError = error);
       await redis.connect().catch((error) => {
-        throw redactError(lastError ?? error);
+        redis.disconnect();
+        const why = describeConnectionFailure(
+          "redis",
+          endpointOf(this.#url),
+          lastError ?? error,
+          `the user and password in ${ENV.redisUrl}`,
+        );
+        throw redactError(why);
       });
       this.#admin = redis;
       return redis;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { convergeStore, planStore, testTenant } from "../testing.ts";
 import { uniqueTenantId } from "../../sandbox/testing.ts";
 import { sha256Hex } from "../../encoding.ts";
+import { freePort } from "../../sandbox/process.ts";
 import { redisKeyPrefix, redisUser } from "../../tenant/names.ts";
 import type { StoreSecret } from "../store.ts";
 import { createRedisStore } from "./store.ts";
@@ -396,4 +397,34 @@ Deno.test("redis store: a failed change names tenant, store, resource and the se
     await withAdmin((admin) => admin.call("ACL", "DELUSER", limited));
     await dropTenants([a]);
   }
+});
+
+Deno.test("redis store: an unreachable server or a refused login fails observe with the endpoint and the cause, never the password", async () => {
+  const { url } = await redisEndpoint();
+  const closed = new URL(url);
+  closed.port = String(freePort());
+  const unreachable = createRedisStore({ url: closed.toString() });
+  await assert.rejects(
+    unreachable.observe({ secrets: new Map(), secretsAvailable: true }),
+    new RegExp(`^Error: redis at redis://127\\.0\\.0\\.1:${closed.port}: connection refused`),
+  );
+  await unreachable.close();
+
+  const wrong = new URL(url);
+  wrong.password = "not-the-admin-password-0123456789";
+  const refused = createRedisStore({ url: wrong.toString() });
+  await assert.rejects(
+    refused.observe({ secrets: new Map(), secretsAvailable: true }),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /: authentication failed; check the user and password in BULKHEAD_REDIS_URL/,
+      );
+      assert.ok(
+        !error.message.includes(wrong.password) && !error.message.includes(new URL(url).password),
+      );
+      return true;
+    },
+  );
+  await refused.close();
 });
