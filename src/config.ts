@@ -9,6 +9,7 @@ import type { StoreName } from "./tenant/model.ts";
 export const ENV = {
   postgresUrl: "BULKHEAD_POSTGRES_URL",
   redisUrl: "BULKHEAD_REDIS_URL",
+  redisManageDefaultUser: "BULKHEAD_REDIS_MANAGE_DEFAULT_USER",
   minioEndpoint: "BULKHEAD_MINIO_ENDPOINT",
   minioAccessKey: "BULKHEAD_MINIO_ACCESS_KEY",
   minioSecretKey: "BULKHEAD_MINIO_SECRET_KEY",
@@ -25,6 +26,8 @@ export const ENV = {
 export const ENV_DOCS: Record<string, string> = {
   [ENV.postgresUrl]: "admin connection URL, e.g. postgres://admin:…@db.internal:5432/postgres",
   [ENV.redisUrl]: "admin connection URL, e.g. redis://admin:…@cache.internal:6379",
+  [ENV.redisManageDefaultUser]:
+    "1: manage Redis's default user as a shared resource (off, no keys, no commands)",
   [ENV.minioEndpoint]: "MinIO server URL, e.g. https://s3.internal:9000",
   [ENV.minioAccessKey]: "MinIO admin access key",
   [ENV.minioSecretKey]: "MinIO admin secret key",
@@ -43,6 +46,8 @@ export interface PostgresEndpoint {
 }
 export interface RedisEndpoint {
   url: string;
+  /** Bulkhead turns the `default` user off (no password, keys, channels or commands). */
+  manageDefaultUser?: boolean;
 }
 export interface MinioEndpoint {
   endpoint: string;
@@ -70,7 +75,12 @@ export function storeEndpointsFromEnv(
 ): StoreEndpoints {
   const endpoints: StoreEndpoints = {};
   if (env[ENV.postgresUrl]) endpoints.postgres = { url: env[ENV.postgresUrl]! };
-  if (env[ENV.redisUrl]) endpoints.redis = { url: env[ENV.redisUrl]! };
+  if (env[ENV.redisUrl]) {
+    endpoints.redis = {
+      url: env[ENV.redisUrl]!,
+      ...(env[ENV.redisManageDefaultUser] === "1" && { manageDefaultUser: true }),
+    };
+  }
   if (env[ENV.minioEndpoint]) {
     const missing = [ENV.minioAccessKey, ENV.minioSecretKey].filter((k) => !env[k]);
     if (missing.length > 0) {

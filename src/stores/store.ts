@@ -101,6 +101,11 @@ export interface ApplyContext {
 
 export interface Store {
   readonly name: StoreName;
+  /**
+   * Kinds whose deletion destroys tenant data, beyond the engine's own list (databases,
+   * schemas, buckets, collections): deleting them needs --allow-destroy.
+   */
+  readonly dataKinds?: readonly string[];
   /** Resources a declared tenant needs here; empty when the tenant does not use this store. */
   desired(tenant: Tenant, secret: StoreSecret | undefined, secretsAvailable: boolean): Resource[];
   /** Shared resources the store manages for all tenants (hardening, shared databases). */

@@ -1,0 +1,93 @@
+/** For the Redis integration tests: the sandbox server, an admin client, cleanup. */
+import type { Redis } from "ioredis";
+import { testStores, uniqueTenantId } from "../../sandbox/testing.ts";
+import { redisKeyPrefix, redisUser } from "../../tenant/names.ts";
+import { adminRedis } from "./inspect.ts";
+import { deleteKeysWithPrefix } from "./keyspace.ts";
+import { KEYSPACE_REGISTRY } from "./resources.ts";
+import { type CommandTable, parseCommandTable } from "./command_table.ts";
+import type { RedisEndpoint } from "../../config.ts";
+import type { Tenant } from "../../tenant/model.ts";
+import type { StoreSecret } from "../store.ts";
+import { convergeStore, type StorePlanOptions, testTenant } from "../testing.ts";
+import { createRedisStore, type RedisStore } from "./store.ts";
+
+export async function redisEndpoint(): Promise<RedisEndpoint> {
+  const { redis } = await testStores();
+  if (!redis) throw new Error("the test sandbox has no Redis");
+  return redis;
+}
+
+/** Runs `body` with a connected admin client, disconnected afterwards. */
+export async function withAdmin<T>(body: (admin: Redis) => Promise<T>): Promise<T> {
+  const admin = adminRedis((await redisEndpoint()).url);
+  await admin.connect();
+  try {
+    return await body(admin);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+export async function liveCommandTable(admin: Redis): Promise<CommandTable> {
+  return parseCommandTable(
+    await admin.call("COMMAND", "INFO"),
+    await admin.call("COMMAND", "DOCS"),
+  );
+}
+
+/** Removes what tests created for these tenants: users, keys, keyspace registrations. */
+export async function dropTenants(ids: readonly string[]): Promise<void> {
+  const { url } = await redisEndpoint();
+  await withAdmin(async (admin) => {
+    for (const id of ids) {
+      await admin.call("ACL", "DELUSER", redisUser(id));
+      await deleteKeysWithPrefix(url, redisKeyPrefix(id));
+      await admin.hdel(KEYSPACE_REGISTRY, redisKeyPrefix(id));
+    }
+    await admin.call("ACL", "SAVE");
+  });
+}
+
+export function redisTenant(id: string, fields: Record<string, unknown> = {}): Tenant {
+  return testTenant({ id, stores: { redis: {} }, ...fields });
+}
+
+/** Plan options with the store's own data kinds, as the engine uses them. */
+export function planOptions(store: RedisStore, extra: StorePlanOptions = {}): StorePlanOptions {
+  return {
+    dataKinds: ["database", "schema", "bucket", "collection", ...store.dataKinds],
+    ...extra,
+  };
+}
+
+export interface ConvergedTenant {
+  id: string;
+  tenants: Tenant[];
+  secrets: Map<string, StoreSecret>;
+  store: RedisStore;
+  options: StorePlanOptions;
+  url: string;
+}
+
+/** One fresh tenant converged on the sandbox; its store closed and its traces dropped after. */
+export async function withConvergedTenant(body: (t: ConvergedTenant) => Promise<void>) {
+  const id = uniqueTenantId("rd");
+  const endpoint = await redisEndpoint();
+  const store = createRedisStore(endpoint);
+  const fixture: ConvergedTenant = {
+    id,
+    tenants: [redisTenant(id)],
+    secrets: new Map(),
+    store,
+    options: planOptions(store),
+    url: endpoint.url,
+  };
+  try {
+    await convergeStore(store, fixture.tenants, fixture.secrets, fixture.options);
+    await body(fixture);
+  } finally {
+    await store.close();
+    await dropTenants([id]);
+  }
+}
