@@ -19,7 +19,7 @@ import { gcm } from "@noble/ciphers/aes.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { Document, parseDocument, visit } from "yaml";
 import { decodeBase64, encodeBase64, encodeHex, isoSeconds, utf8 } from "../encoding.ts";
-import { AgeDecryptError, decryptArmored, encryptArmored } from "./age.ts";
+import { AgeDecryptError, decryptArmored, encryptArmored, recipientOf } from "./age.ts";
 
 export type SopsScalar = string | bigint | number | boolean | null;
 export type SopsValue = SopsScalar | SopsValue[] | SopsMap;
@@ -109,7 +109,16 @@ export function parseSops(text: string): { tree: SopsMap; metadata: SopsMetadata
   if (doc.errors.length > 0) {
     throw new SopsError("format", `not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
   }
-  const root = doc.toJS({ mapAsMap: true, maxAliasCount: 0 }) as unknown;
+  let root: unknown;
+  try {
+    // No aliases: a secrets document has no use for them, and they can expand without bound.
+    root = doc.toJS({ mapAsMap: true, maxAliasCount: 0 });
+  } catch (error) {
+    throw new SopsError(
+      "format",
+      `unreadable YAML: ${error instanceof Error ? error.message : error}`,
+    );
+  }
   if (!(root instanceof Map)) {
     throw new SopsError("format", "a SOPS YAML document is a mapping at the top level");
   }
@@ -179,11 +188,18 @@ async function unwrapDataKey(
   identities: readonly string[],
 ): Promise<Uint8Array> {
   const damaged: string[] = [];
+  // The recipient labels are outside the MAC; a label that is not the recipient of the
+  // identity that opened its entry has been edited (sops itself never checks them).
+  const ours = new Set(await Promise.all(identities.map((i) => recipientOf(i).catch(() => ""))));
   for (const entry of metadata.age) {
     try {
       const key = await decryptArmored(entry.enc, identities);
       if (key.length !== DATA_KEY_BYTES) {
         damaged.push(`${entry.recipient}: data key is ${key.length} bytes, not 32`);
+        continue;
+      }
+      if (!ours.has(entry.recipient.toLowerCase())) {
+        damaged.push(`${entry.recipient}: the entry opens with another identity (label edited)`);
         continue;
       }
       return key;

@@ -111,6 +111,8 @@ Deno.test("sops interop: Bulkhead reads what sops -e writes (comments, suffixes,
         "    - 7",
         "    - {nested: y}",
         "note_unencrypted: plain",
+        "since: 2024-01-02",
+        "seen_unencrypted: 2024-01-02T03:04:05+02:00",
         "",
       ].join("\n"),
     );
@@ -121,6 +123,7 @@ Deno.test("sops interop: Bulkhead reads what sops -e writes (comments, suffixes,
     );
     assert.equal(encrypted.code, 0, encrypted.stderr);
     assert.match(encrypted.stdout, /#ENC\[AES256_GCM,.*type:comment\]/, "comments are encrypted");
+    assert.match(encrypted.stdout, /^since: ENC\[AES256_GCM,.*type:time\]$/m);
     const expected = {
       postgres: { role: "tenant_acme", password: "s3cret" },
       port: 5432n,
@@ -131,6 +134,9 @@ Deno.test("sops interop: Bulkhead reads what sops -e writes (comments, suffixes,
       nothing: null,
       list: ["a", 7n, { nested: "y" }],
       note_unencrypted: "plain",
+      // YAML timestamps: sops encrypts them as type:time; Bulkhead reads their RFC 3339 text.
+      since: "2024-01-02T00:00:00Z",
+      seen_unencrypted: "2024-01-02T03:04:05+02:00",
     };
     for (const pair of [tenant, master]) {
       const tree = await decryptSops(encrypted.stdout, [pair.identity]);

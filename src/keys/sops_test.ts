@@ -168,6 +168,11 @@ Deno.test("sops: tampering with a value, the MAC or the metadata fails with a cl
       /cannot unwrap the data key/,
     ],
     [
+      "a recipient label",
+      tamperLine(text, /^ {10}recipient:/, () => `          recipient: ${bob.recipient}`),
+      /opens with another identity \(label edited\)/,
+    ],
+    [
       "unencrypted_suffix",
       tamperLine(text, /^ {4}unencrypted_suffix:/, () => "    unencrypted_suffix: _plain"),
       /note_unencrypted is not a SOPS-encrypted value/,
@@ -215,6 +220,8 @@ Deno.test("sops: documents that are not SOPS, or use unsupported features, are r
       /encrypted_regex is not supported/,
     ],
     [text.replace(/ {4}mac: .*\n/, ""), /sops\.mac is missing/],
+    [`a: &x [1]\nb: *x\n${text.slice(text.indexOf("sops:"))}`, /unreadable YAML: .*alias/i],
+    [`a: 1\na: 2\n${text.slice(text.indexOf("sops:"))}`, /not valid YAML: Map keys must be unique/],
   ];
   for (const [doc, expected] of refusals) {
     await assert.rejects(decryptSops(doc, [alice.identity]), expected);
