@@ -12,6 +12,10 @@ import {
   sandboxStatusCommand,
   sandboxUpCommand,
 } from "./commands/sandbox.ts";
+import { KEYS_COMMANDS } from "./commands/keys.ts";
+import { secretsShowCommand } from "./commands/secrets.ts";
+import { AUDIT_LOG_COMMANDS } from "./commands/audit_log.ts";
+import { forceUnlockCommand } from "./commands/lock.ts";
 import { errorText } from "./stores/inspect.ts";
 
 export const VERSION = "0.1.0";
@@ -23,6 +27,10 @@ export const COMMANDS: Command[] = [
   sandboxDownCommand,
   sandboxEnvCommand,
   sandboxStatusCommand,
+  ...KEYS_COMMANDS,
+  secretsShowCommand,
+  ...AUDIT_LOG_COMMANDS,
+  forceUnlockCommand,
 ];
 
 function findCommand(words: string[]): { command?: Command; rest: string[]; group?: string } {

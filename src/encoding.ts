@@ -1,4 +1,4 @@
-/** Byte encodings used across Bulkhead (base64, hex, UTF-8). */
+/** Encodings used across Bulkhead (base64, hex, UTF-8, timestamps). */
 
 export function encodeBase64(bytes: Uint8Array): string {
   let binary = "";
@@ -25,4 +25,9 @@ export const utf8 = {
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? utf8.encode(data) : data;
   return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
+}
+
+/** UTC RFC 3339 to the whole second, e.g. `2026-01-02T03:04:05Z` (as Go's time.RFC3339). */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

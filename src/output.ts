@@ -1,4 +1,5 @@
 /** Terminal output: colour only on a TTY and never when NO_COLOR is set. */
+import { isoSeconds } from "./encoding.ts";
 
 export function colourEnabled(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
   const noColor = Deno.env.get("NO_COLOR");
@@ -27,4 +28,16 @@ export function print(text = ""): void {
 
 export function printError(text: string): void {
   console.error(text);
+}
+
+/** A time as UTC ISO 8601 to the second, e.g. `2026-01-02T03:04:05Z`; "-" when absent. */
+export function formatTime(date: Date | undefined): string {
+  return date ? isoSeconds(date) : "-";
+}
+
+/** Rows as aligned columns (the first row is the header). */
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd())
+    .join("\n");
 }

@@ -1,4 +1,5 @@
 /** The shape of a CLI command: its help, its options, and what it runs. */
+import { tenantIdProblem } from "../tenant/id.ts";
 
 export const EXIT = {
   /** Clean: no problem, no finding, no change (or changes applied). */
@@ -39,3 +40,16 @@ export interface Command {
 
 /** A usage mistake: printed with the command's usage line, exit 2. */
 export class UsageError extends Error {}
+
+/** The TENANT argument, checked against the id rules (the `bulkhead` audit chain when allowed). */
+export function tenantArgument(
+  positionals: string[],
+  options: { allowSystemChain?: boolean } = {},
+): string {
+  const id = positionals[0];
+  if (!id) throw new UsageError("missing TENANT");
+  if (options.allowSystemChain && id === "bulkhead") return id;
+  const problem = tenantIdProblem(id);
+  if (problem) throw new UsageError(problem);
+  return id;
+}
