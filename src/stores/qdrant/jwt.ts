@@ -23,14 +23,23 @@ function fromBase64url(part: string): Uint8Array {
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
-function hmacKey(apiKey: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    utf8.encode(apiKey) as BufferSource,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [usage],
-  );
+// Observation verifies every tenant's token with the same key: import it once.
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(apiKey: string): Promise<CryptoKey> {
+  let key = importedKeys.get(apiKey);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      utf8.encode(apiKey) as BufferSource,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    importedKeys.clear();
+    importedKeys.set(apiKey, key);
+  }
+  return key;
 }
 
 export async function signJwt(claims: Record<string, unknown>, apiKey: string): Promise<string> {
@@ -39,7 +48,7 @@ export async function signJwt(claims: Record<string, unknown>, apiKey: string): 
   const signature = new Uint8Array(
     await crypto.subtle.sign(
       "HMAC",
-      await hmacKey(apiKey, "sign"),
+      await hmacKey(apiKey),
       utf8.encode(`${header}.${payload}`) as BufferSource,
     ),
   );
@@ -69,7 +78,7 @@ export async function verifyJwt(
     if (head?.alg !== HEADER.alg) return undefined;
     const valid = await crypto.subtle.verify(
       "HMAC",
-      await hmacKey(apiKey, "verify"),
+      await hmacKey(apiKey),
       fromBase64url(signature) as BufferSource,
       utf8.encode(`${header}.${payload}`) as BufferSource,
     );

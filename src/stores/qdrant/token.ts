@@ -124,10 +124,14 @@ export async function observeTokens(
   for (const record of records) {
     const tenants = [...new Set(record.tenants)].filter((t) => tenantIdProblem(t) === undefined);
     if (tenants.length === 0) stray++;
-    for (const tenant of tenants) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), record]);
+    for (const tenant of tenants) {
+      const held = byTenant.get(tenant);
+      if (held) held.push(record);
+      else byTenant.set(tenant, [record]);
+    }
   }
-  const observations = new Map<string, TokenObservation>();
-  for (const [tenant, held] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
+  const sorted = [...byTenant].sort(([a], [b]) => a.localeCompare(b));
+  const observations = await Promise.all(sorted.map(async ([tenant, held]) => {
     const observation: TokenObservation = { liveTokens: held.length };
     if (secretsAvailable) {
       const secret = secrets.get(tenant);
@@ -140,7 +144,7 @@ export async function observeTokens(
           : await tokenVerdict(secret, tenant, apiKey);
       }
     }
-    observations.set(tenant, observation);
-  }
-  return { byTenant: observations, stray };
+    return [tenant, observation] as const;
+  }));
+  return { byTenant: new Map(observations), stray };
 }
