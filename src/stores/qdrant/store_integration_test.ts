@@ -227,6 +227,41 @@ qdrantTest(
 );
 
 qdrantTest(
+  "qdrant: an alias renamed onto a tenant's name is shown as drift and removed by apply",
+  async (qdrant) => {
+    const [a, b] = [tenant(uniqueTenantId("qa")), tenant(uniqueTenantId("qb"))];
+    const [own, other] = [qdrantCollection(a.id), qdrantCollection(b.id)];
+    await withTenants(qdrant, [a, b], async (store, secrets) => {
+      await statusWith(qdrant.url, secrets.get(b.id)!.api_key, upsert(other, 7));
+      // Creating an alias under a collection's name is refused; renaming onto it is not.
+      await asAdmin(qdrant, {
+        method: "POST",
+        path: "/collections/aliases",
+        body: {
+          actions: [
+            { create_alias: { collection_name: other, alias_name: `${own}_tmp` } },
+            { rename_alias: { old_alias_name: `${own}_tmp`, new_alias_name: own } },
+          ],
+        },
+      });
+      const drift = await planStore(store, [a, b], secrets);
+      assert.deepEqual(
+        drift.changes.map((c) => `${c.action} ${c.address} (${c.reason})`).sort(),
+        [
+          `delete qdrant.alias.${own} (not declared for tenant ${b.id})`,
+          `update qdrant.collection.${own} (drifted: resolves_to)`,
+        ],
+      );
+      await convergeStore(store, [a, b], secrets);
+      assert.deepEqual((await planStore(store, [a, b], secrets)).changes, []);
+      const read = await statusWith(qdrant.url, secrets.get(a.id)!.api_key, scroll(own));
+      assert.equal(read.status, 200);
+      assert.deepEqual(JSON.parse(read.body).result.points, []);
+    });
+  },
+);
+
+qdrantTest(
   "qdrant: changed vector parameters are a replace, and apply restores them",
   async (qdrant) => {
     const a = tenant(uniqueTenantId("qv"));
