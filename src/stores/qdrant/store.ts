@@ -7,7 +7,7 @@
 import type { QdrantEndpoint } from "../../config.ts";
 import { ENV } from "../../config.ts";
 import type { Tenant } from "../../tenant/model.ts";
-import { qdrantCollection } from "../../tenant/names.ts";
+import { qdrantCollection, tenantIdFromName } from "../../tenant/names.ts";
 import {
   type ApplyContext,
   type Change,
@@ -52,7 +52,6 @@ import {
   observedResources,
 } from "./resources.ts";
 import { mintTenantToken, observeTokens, TOKEN_REGISTRY, tokenVerdict } from "./token.ts";
-import { tenantIdFromName } from "../../tenant/names.ts";
 
 /** `scheme://host[:port][/path]` of the admin endpoint, without credentials: what tenants dial. */
 export function tenantUrl(adminUrl: string): string {
