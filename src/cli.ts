@@ -16,12 +16,17 @@ import { KEYS_COMMANDS } from "./commands/keys.ts";
 import { secretsShowCommand } from "./commands/secrets.ts";
 import { AUDIT_LOG_COMMANDS } from "./commands/audit_log.ts";
 import { forceUnlockCommand } from "./commands/lock.ts";
+import { applyCommand, planCommand } from "./commands/reconcile.ts";
 import { errorText } from "./stores/inspect.ts";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.ts";
+
+export { VERSION };
 
 export const COMMANDS: Command[] = [
   validateCommand,
+  planCommand,
+  applyCommand,
   doctorCommand,
   sandboxUpCommand,
   sandboxDownCommand,

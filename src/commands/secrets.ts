@@ -5,25 +5,11 @@
  */
 import { withRegistry } from "../registry/registry.ts";
 import { actorName, masterKeysFromEnv, readTenantSecrets } from "../keys/mod.ts";
-import { STORE_NAMES, type StoreName } from "../tenant/model.ts";
-import type { StoreSecret } from "../stores/store.ts";
+import { STORE_NAMES } from "../tenant/model.ts";
 import { print } from "../output.ts";
+import { storeEndpointsFromEnv } from "../config.ts";
+import { connectionDetailsOf } from "../stores/registry.ts";
 import { type Command, EXIT, tenantArgument, UsageError } from "./command.ts";
-
-/**
- * What a tenant's application gets for each store, from the store's section of the
- * document. Each entry is to become that store's `connectionDetails(tenantId, secret)`
- * (src/stores/store.ts) once the store lands; until then the section as recorded.
- */
-export const CONNECTION_DETAILS: Record<
-  StoreName,
-  (tenantId: string, secret: StoreSecret) => Record<string, string>
-> = {
-  postgres: (_, secret) => ({ ...secret }),
-  redis: (_, secret) => ({ ...secret }),
-  minio: (_, secret) => ({ ...secret }),
-  qdrant: (_, secret) => ({ ...secret }),
-};
 
 export const secretsShowCommand: Command = {
   name: "secrets show",
@@ -77,8 +63,13 @@ export const secretsShowCommand: Command = {
       if (store && stores.length === 0) {
         throw new Error(`tenant ${tenantId} has no ${store} credentials recorded`);
       }
-      const details = Object.fromEntries(
-        stores.map((s) => [s, CONNECTION_DETAILS[s](tenantId, secrets[s]!)]),
+      const endpoints = storeEndpointsFromEnv();
+      const details: Record<string, Record<string, string>> = Object.fromEntries(
+        await Promise.all(
+          stores.map(async (
+            s,
+          ) => [s, await connectionDetailsOf(endpoints, s, tenantId, secrets[s]!)]),
+        ),
       );
       // Audited before anything is printed: a reader who kills the output is still on record.
       await registry.appendAuditEvent({

@@ -112,16 +112,15 @@ export function diffResources(
     );
     if (drifted.length === 0) continue;
     const replace = drifted.some((k) => want.forceNew?.includes(k));
-    changes.push(
-      change(
-        replace ? "replace" : "update",
-        `drifted: ${drifted.join(", ")}`,
-        want,
-        have,
-        want,
-        drifted,
-      ),
-    );
+    const reason = `drifted: ${drifted.join(", ")}`;
+    if (replace && options.dataKinds.has(want.kind) && !options.allowDestroy) {
+      withheld.push({
+        resource: want,
+        reason: `${reason}: replacing it deletes its data (kept: pass --allow-destroy to replace)`,
+      });
+      continue;
+    }
+    changes.push(change(replace ? "replace" : "update", reason, want, have, want, drifted));
   }
 
   for (const have of observed) {

@@ -154,3 +154,15 @@ Deno.test("order: a dependency cycle is an error naming the cycle", () => {
     /dependency cycle: a -> b -> a/,
   );
 });
+
+Deno.test("diff: replacing a data-bearing resource is withheld without --allow-destroy", () => {
+  const want = { ...res("database", "tenant_acme", { encoding: "UTF8" }), forceNew: ["encoding"] };
+  const have = res("database", "tenant_acme", { encoding: "LATIN1" });
+  const kept = diffResources([want], [have], options);
+  assert.deepEqual(kept.changes, []);
+  assert.deepEqual(kept.withheld.map((w) => w.reason), [
+    "drifted: encoding: replacing it deletes its data (kept: pass --allow-destroy to replace)",
+  ]);
+  const replaced = diffResources([want], [have], { ...options, allowDestroy: true });
+  assert.deepEqual(replaced.changes.map((c) => c.action), ["replace"]);
+});

@@ -10,6 +10,7 @@ import { parseTenantFile } from "../tenant/load.ts";
 import { stringify } from "yaml";
 import { diffResources, type DiffResult, orderChanges } from "../plan/diff.ts";
 import { inScope } from "../plan/scope.ts";
+import { dataKindsOf } from "./data_kinds.ts";
 import type { ApplyContext, Change, Observation, Store, StoreSecret } from "./store.ts";
 
 export interface StorePlanOptions {
@@ -17,6 +18,7 @@ export interface StorePlanOptions {
   destroyTenants?: string[];
   /** Tenant ids to include in the observation although no tenant is declared for them. */
   alsoObserve?: string[];
+  /** Extra data kinds beyond the engine's and the store's own. */
   dataKinds?: string[];
 }
 
@@ -60,7 +62,7 @@ export async function planStore(
     declaredTenants: new Set(tenants.map((t) => t.id)),
     destroyTenants: new Set(options.destroyTenants ?? []),
     allowDestroy: options.allowDestroy ?? false,
-    dataKinds: new Set(options.dataKinds ?? ["database", "schema", "bucket", "collection"]),
+    dataKinds: new Set([...dataKindsOf(store), ...(options.dataKinds ?? [])]),
   });
   return { ...diff, observation };
 }

@@ -218,9 +218,24 @@ Deno.test("resources: drift in limits is an update, in vector parameters a repla
   const vectors = converged(["acme"], {
     shapes: new Map([["tenant_acme", { ...SHAPE, vectorSize: 9 }]]),
   });
-  assert.deepEqual(summary(plan(desired, observedResources(vectors)).changes), [
-    "replace qdrant.collection.tenant_acme (drifted: vector_size)",
-  ]);
+  // Replacing a collection deletes its points: only with --allow-destroy.
+  const withheld = plan(desired, observedResources(vectors));
+  assert.deepEqual(summary(withheld.changes), []);
+  assert.deepEqual(
+    withheld.withheld.filter((w) => w.resource.kind === "collection").map((w) =>
+      w.resource.address
+    ),
+    [
+      "qdrant.collection.tenant_acme",
+    ],
+  );
+  assert.deepEqual(
+    summary(
+      plan(desired, observedResources(vectors), { allowDestroy: true }).changes
+        .filter((c) => c.kind === "collection"),
+    ),
+    ["replace qdrant.collection.tenant_acme (drifted: vector_size)"],
+  );
   const strictOff = converged(["acme"], {
     shapes: new Map([["tenant_acme", { ...SHAPE, strictMode: false }]]),
   });

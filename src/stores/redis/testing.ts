@@ -53,10 +53,9 @@ export function redisTenant(id: string, fields: Record<string, unknown> = {}): T
   return testTenant({ id, stores: { redis: {} }, ...fields });
 }
 
-/** Plan options with the store's own data kinds, as the engine uses them. */
-export function planOptions(store: RedisStore, extra: StorePlanOptions = {}): StorePlanOptions {
+/** Plan options for Redis tests (the store's data kinds come from `store.dataKinds`). */
+export function planOptions(_store: RedisStore, extra: StorePlanOptions = {}): StorePlanOptions {
   return {
-    dataKinds: ["database", "schema", "bucket", "collection", ...store.dataKinds],
     ...extra,
   };
 }

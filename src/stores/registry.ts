@@ -1,0 +1,65 @@
+/**
+ * The stores Bulkhead manages: one registration line per store. Plan and apply reach
+ * stores only through this list and the Store surface (src/stores/store.ts).
+ */
+import type { StoreEndpoints } from "../config.ts";
+import type { StoreName } from "../tenant/model.ts";
+import type { ServerReport } from "./inspect.ts";
+import type { Store, StoreSecret } from "./store.ts";
+import { STORE_ENV } from "../config.ts";
+import { createRedisStore } from "./redis/store.ts";
+import { inspectRedis } from "./redis/inspect.ts";
+import { createQdrantStore } from "./qdrant/store.ts";
+import { inspectQdrant } from "./qdrant/inspect.ts";
+
+export interface StoreRegistration {
+  name: StoreName;
+  /**
+   * An optional store that is not configured or not reachable is reported "not
+   * verified" and left out of the plan; a required one makes the plan fail.
+   */
+  optional: boolean;
+  /** The store for the configured endpoint; undefined when the store is not configured. */
+  open(endpoints: StoreEndpoints): Store | undefined;
+  /** Version and capability checks with the admin credentials (doctor). */
+  inspect(endpoints: StoreEndpoints): Promise<ServerReport> | undefined;
+}
+
+export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
+  {
+    name: "redis",
+    optional: false,
+    open: (e) => e.redis && createRedisStore(e.redis),
+    inspect: (e) => e.redis && inspectRedis(e.redis.url),
+  },
+  {
+    name: "qdrant",
+    optional: true,
+    open: (e) => e.qdrant && createQdrantStore(e.qdrant),
+    inspect: (e) => e.qdrant && inspectQdrant(e.qdrant),
+  },
+];
+
+/**
+ * What a tenant's application gets for one store (`secrets show --json`): the store's
+ * own connectionDetails, with the endpoint it is configured with.
+ */
+export async function connectionDetailsOf(
+  endpoints: StoreEndpoints,
+  store: StoreName,
+  tenantId: string,
+  secret: StoreSecret,
+): Promise<Record<string, string>> {
+  const registration = STORE_REGISTRATIONS.find((r) => r.name === store);
+  const opened = registration?.open(endpoints);
+  if (!opened) {
+    throw new Error(
+      `${store} is not configured: set ${STORE_ENV[store]} to print its connection details`,
+    );
+  }
+  try {
+    return opened.connectionDetails(tenantId, secret);
+  } finally {
+    await opened.close();
+  }
+}
