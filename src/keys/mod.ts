@@ -14,6 +14,7 @@ export {
 export type { ExportResult, RotationResult } from "./tenant_keys.ts";
 export {
   readAllTenantSecrets,
+  readAllTenantSecretsSettled,
   readTenantSecrets,
   recordStoreSecret,
   removeStoreSecret,

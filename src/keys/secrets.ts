@@ -21,15 +21,33 @@ export async function readAllTenantSecrets(
   registry: Registry,
   master: MasterKeys,
 ): Promise<Map<string, TenantSecrets>> {
+  const { secrets, unreadable } = await readAllTenantSecretsSettled(registry, master);
+  const [first] = unreadable;
+  if (first) throw first[1];
+  return secrets;
+}
+
+/**
+ * Every tenant's secrets, with the documents that could not be decrypted (tampered,
+ * or wrapped to another master) kept apart, so one bad document does not stop the
+ * others from being planned and applied.
+ */
+export async function readAllTenantSecretsSettled(
+  registry: Registry,
+  master: MasterKeys,
+): Promise<{ secrets: Map<string, TenantSecrets>; unreadable: Map<string, Error> }> {
   const identity = requireMasterIdentity(master, "reading tenant secrets");
-  const all = new Map<string, TenantSecrets>();
-  for (const record of await registry.allSecretDocuments()) {
-    all.set(
-      record.tenantId,
-      await decryptTenantDocument(record.tenantId, record.document, [identity]),
-    );
-  }
-  return all;
+  const records = await registry.allSecretDocuments();
+  const settled = await Promise.allSettled(
+    records.map((r) => decryptTenantDocument(r.tenantId, r.document, [identity])),
+  );
+  const secrets = new Map<string, TenantSecrets>();
+  const unreadable = new Map<string, Error>();
+  settled.forEach((result, i) => {
+    if (result.status === "fulfilled") secrets.set(records[i].tenantId, result.value);
+    else unreadable.set(records[i].tenantId, result.reason as Error);
+  });
+  return { secrets, unreadable };
 }
 
 /** One tenant's secrets; undefined when the tenant has no document (no keys yet, or shredded). */

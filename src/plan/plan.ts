@@ -3,7 +3,7 @@
  * bulk (concurrently), compute what each store desires, and compose.
  */
 import type { Session } from "../apply/session.ts";
-import { readAllTenantSecrets, type TenantSecrets } from "../keys/mod.ts";
+import { readAllTenantSecretsSettled, type TenantSecrets } from "../keys/mod.ts";
 import { STORE_ENV } from "../config.ts";
 import type { StoreSecret } from "../stores/store.ts";
 import type { Tenant } from "../tenant/model.ts";
@@ -40,12 +40,13 @@ export async function makePlan(
   scope: PlanScope,
   now = new Date(),
 ): Promise<PlanResult> {
-  const [records, secrets] = await Promise.all([
+  const [records, settled] = await Promise.all([
     session.registry.listTenantRecords(),
     session.master.identity
-      ? readAllTenantSecrets(session.registry, session.master)
+      ? readAllTenantSecretsSettled(session.registry, session.master)
       : Promise.resolve(undefined),
   ]);
+  const secrets = settled?.secrets;
   const scoped = tenantsInScope(tenants, scope);
   const sharedFor = scope.targets.length > 0 || scope.excludes.length > 0 ? scoped : tenants;
   const snapshots = await Promise.all(
@@ -118,5 +119,14 @@ export async function makePlan(
     now,
     toolVersion: VERSION,
   });
+  for (const [tenant, error] of settled?.unreadable ?? []) {
+    if (!scoped.some((t) => t.id === tenant)) continue;
+    plan.notes.push({
+      tenant,
+      note: `its secrets document cannot be decrypted (${
+        errorText(error)
+      }): its credentials are not checked, and apply will fail for it until the document is restored or its key rotated`,
+    });
+  }
   return { plan, secrets };
 }
