@@ -106,6 +106,15 @@ export class MinioAdminClient {
     await this.admin("DELETE", "remove-user", { accessKey });
   }
 
+  /**
+   * Revokes every temporary (STS) credential the user minted for itself. MinIO lets any
+   * user call AssumeRole (for up to 365 days); such credentials survive a secret change
+   * and come back to life when a user of the same name is created again.
+   */
+  async revokeTemporaryCredentials(user: string): Promise<void> {
+    await this.admin("POST", "revoke-tokens/builtin", { user, fullRevoke: "true" });
+  }
+
   /** Every IAM user (not service accounts): the answer is encrypted (one Argon2id). */
   listUsers(): Promise<Record<string, UserSummary>> {
     return this.encryptedJson("list-users");

@@ -31,6 +31,8 @@ export interface MinioRequest {
   query?: Record<string, string>;
   body?: Uint8Array;
   headers?: Record<string, string>;
+  /** SigV4 service: `s3` (S3 and admin API, the default) or `sts`. */
+  service?: "s3" | "sts";
 }
 
 /** Sends a signed request; throws MinioServerError for any non-2xx answer. */
@@ -44,6 +46,8 @@ export async function minioRequest(
   const headers = await signRequest(
     { method: request.method, url, headers: request.headers ?? {}, body },
     endpoint,
+    new Date(),
+    request.service,
   );
   delete headers["host"];
   const operation = `${request.method} ${request.path.replace(ADMIN_PREFIX + "/", "admin ")}`;

@@ -183,6 +183,8 @@ async function setPoliciesOfDisabledUser(
   recordedSecretKey: string,
   status: UserStatus,
 ): Promise<void> {
+  // Temporary credentials of a disabled user would work again while it is enabled.
+  await ignoreNotFound(client.revokeTemporaryCredentials(user));
   await client.addUser(user, randomSecretKey(), "enabled");
   try {
     await setUserPolicies(client, user, live, wanted);
@@ -198,6 +200,8 @@ async function applyUser(
 ): Promise<void> {
   const user = change.name;
   if (change.action === "delete") {
+    // Else a user created again under this name would revive them.
+    await ignoreNotFound(client.revokeTemporaryCredentials(user));
     await ignoreNotFound(client.removeUser(user));
     return;
   }
@@ -211,6 +215,8 @@ async function applyUser(
     const secret = await context.credential(tenant);
     if (status === "enabled") {
       await client.addUser(user, secret.secret_key, status);
+      // A user of this name removed by hand may have left temporary credentials behind.
+      await client.revokeTemporaryCredentials(user);
       await setUserPolicies(client, user, [], wanted);
     } else {
       await setPoliciesOfDisabledUser(client, user, [], wanted, secret.secret_key, status);
@@ -234,9 +240,15 @@ async function applyUser(
   if (changed.has("credential") && after.credential === RECORDED) {
     const secret = await context.credential(tenant);
     await client.addUser(user, secret.secret_key, status);
+    // Whatever was minted under the unrecorded secret goes with it.
+    await client.revokeTemporaryCredentials(user);
     changed.delete("status");
   }
-  if (changed.has("status")) await client.setUserStatus(user, status);
+  if (changed.has("status")) {
+    await client.setUserStatus(user, status);
+    // Disabled users' temporary credentials would revive when the tenant is reactivated.
+    if (status === "disabled") await client.revokeTemporaryCredentials(user);
+  }
   if (changed.has("groups")) {
     const keep = new Set(strings(after.groups));
     for (const group of strings(before.groups).filter((g) => !keep.has(g))) {

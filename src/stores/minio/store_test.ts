@@ -6,7 +6,7 @@ import { convergeStore, planStore } from "../testing.ts";
 import { minioBucket, minioPolicy, minioUser } from "../../tenant/names.ts";
 import { createMinioStore, transportNotes } from "./store.ts";
 import { destroyTenants, mc, summary, withMinioTenants } from "./testing.ts";
-import { probe, S3AccessDenied, TenantS3Client } from "./tenant_s3.ts";
+import { probe, S3AccessDenied, TenantS3Client, type TenantS3Details } from "./tenant_s3.ts";
 import { ADMIN_PREFIX, MinioServerError } from "./admin_http.ts";
 import { encryptAdminJson } from "./admin_crypto.ts";
 import { normalisePolicy, tenantPolicyDocument } from "./policy.ts";
@@ -270,4 +270,35 @@ Deno.test("minio store: plain HTTP to a non-loopback admin endpoint is noted, TL
   assert.deepEqual(transportNotes("http://localhost:9000"), []);
   const [note] = transportNotes("http://s3.internal:9000");
   assert.match(note, /http:\/\/s3\.internal:9000 is plain HTTP/);
+});
+
+Deno.test("minio store: temporary credentials a tenant mints die with suspension, repair and re-creation", async () => {
+  await withMinioTenants("msts", 1, async ({ endpoint, store, secrets, ids: [id], ...f }) => {
+    await convergeStore(store, [f.tenant(id)], secrets);
+    const works = async (details: TenantS3Details) =>
+      (await probe(() => new TenantS3Client(details).listObjects(minioBucket(id)))
+        .catch(() => ({ outcome: "refused" }))).outcome === "allowed";
+
+    // MinIO lets any user mint them, for up to 365 days, and they outlive a secret change.
+    const minted = await f.client(id).assumeRole(365 * 24 * 3600);
+    assert.ok(await works(minted));
+    await convergeStore(store, [f.tenant(id, { status: "suspended" })], secrets);
+    await convergeStore(store, [f.tenant(id)], secrets);
+    assert.ok(!(await works(minted)), "revoked at suspension, not revived by reactivation");
+
+    const beforeRepair = await f.client(id).assumeRole();
+    await mc(endpoint, ["admin", "user", "add", "bulkhead", minioUser(id), "set-by-hand-123456"]);
+    assert.ok(await works(beforeRepair), "a secret changed by hand leaves them working");
+    await convergeStore(store, [f.tenant(id)], secrets);
+    assert.ok(!(await works(beforeRepair)), "repairing the credential revokes them");
+
+    const beforeDestroy = await f.client(id).assumeRole();
+    await destroyTenants(store, [id], secrets);
+    await convergeStore(store, [f.tenant(id)], secrets);
+    assert.ok(
+      !(await works(beforeDestroy)),
+      "a user created again under the name does not revive them",
+    );
+    assert.ok(await works(await f.client(id).assumeRole()), "fresh ones work (positive control)");
+  });
 });

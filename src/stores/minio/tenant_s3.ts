@@ -15,6 +15,8 @@ export interface TenantS3Details {
   endpoint: string;
   access_key: string;
   secret_key: string;
+  /** Set for temporary (STS) credentials. */
+  session_token?: string;
 }
 
 /** The store refused the request (S3 or admin `AccessDenied`). */
@@ -42,13 +44,15 @@ export class TenantS3Client {
 
   /** Any request, signed with the tenant's keys. Throws S3AccessDenied when the store refuses. */
   async send(request: MinioRequest): Promise<Uint8Array> {
+    const token = this.details.session_token;
+    const headers = token ? { ...request.headers, "x-amz-security-token": token } : request.headers;
     try {
       return await minioRequest({
         endpoint: this.details.endpoint.replace(/\/+$/, ""),
         accessKey: this.details.access_key,
         secretKey: this.details.secret_key,
         region: this.region,
-      }, request);
+      }, { ...request, headers });
     } catch (error) {
       if (error instanceof MinioServerError && DENIAL_CODES.has(error.code)) {
         throw new S3AccessDenied(error.operation, error.code, error.serverMessage, error.status);
@@ -80,6 +84,38 @@ export class TenantS3Client {
       }),
     );
     return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlUnescape(m[1]));
+  }
+
+  /**
+   * Temporary credentials minted with these keys (STS AssumeRole), as any MinIO user may
+   * do for itself; they inherit the user's policy.
+   */
+  async assumeRole(durationSeconds = 3600): Promise<TenantS3Details> {
+    const form = new URLSearchParams({
+      Action: "AssumeRole",
+      Version: "2011-06-15",
+      DurationSeconds: String(durationSeconds),
+    });
+    const xml = utf8.decode(
+      await this.send({
+        method: "POST",
+        path: "/",
+        service: "sts",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: utf8.encode(form.toString()),
+      }),
+    );
+    const field = (name: string) => {
+      const value = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+      if (value === undefined) throw new Error(`AssumeRole answer without ${name}`);
+      return xmlUnescape(value);
+    };
+    return {
+      endpoint: this.details.endpoint,
+      access_key: field("AccessKeyId"),
+      secret_key: field("SecretAccessKey"),
+      session_token: field("SessionToken"),
+    };
   }
 
   async listBuckets(): Promise<string[]> {
