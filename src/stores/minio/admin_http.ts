@@ -59,7 +59,14 @@ export async function minioRequest(
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (!response.ok) {
-    const { code, message } = parseServerError(bytes, response.status);
+    // HEAD answers carry no body: MinIO puts the error in headers instead.
+    const headerCode = response.headers.get("x-minio-error-code");
+    const { code, message } = bytes.length === 0 && headerCode
+      ? {
+        code: headerCode,
+        message: (response.headers.get("x-minio-error-desc") ?? "").replace(/^"|"$/g, ""),
+      }
+      : parseServerError(bytes, response.status);
     throw new MinioServerError(
       response.status,
       code,

@@ -98,6 +98,14 @@ Deno.test("minio store: a tenant's keys reach its own bucket and are denied on a
       ["put", () => own.putObject(other, "raw/x.txt", "intrusion")],
       ["get", () => own.getObject(other, "raw/secret.txt")],
       ["list", () => own.listObjects(other)],
+      // HEAD answers have no body: the denial comes from MinIO's error headers.
+      ["head bucket", () => own.send({ method: "HEAD", path: `/${other}` })],
+      ["copy into own bucket", () =>
+        own.send({
+          method: "PUT",
+          path: `/${details.bucket}/raw/copied.txt`,
+          headers: { "x-amz-copy-source": `/${other}/raw/secret.txt` },
+        })],
       ["delete", () => own.deleteObject(other, "raw/secret.txt")],
       ["bucket policy on its own bucket", () =>
         own.send({
