@@ -178,13 +178,6 @@ export class MinioAdminClient {
     await this.admin("PUT", "update-group-members", undefined, utf8.encode(JSON.stringify(body)));
   }
 
-  /** Service accounts of every user: `{ parent: { serviceAccounts: [{ accessKey }] } }` (encrypted). */
-  listServiceAccountsOfAllUsers(): Promise<
-    Record<string, { serviceAccounts?: Array<{ accessKey: string }> }>
-  > {
-    return this.encryptedJson("list-access-keys-bulk", { all: "true", listType: "svcacc-only" });
-  }
-
   async deleteServiceAccount(accessKey: string): Promise<void> {
     await this.admin("DELETE", "delete-service-account", { accessKey });
   }

@@ -310,3 +310,44 @@ Deno.test("minio store: temporary credentials a tenant mints die with suspension
     assert.ok(await works(await f.client(id).assumeRole()), "fresh ones work (positive control)");
   });
 });
+
+Deno.test("minio store: a user whose credential was never recorded gets a fresh recorded one", async () => {
+  await withMinioTenants("mrec", 1, async ({ store, secrets, ids: [id], ...f }) => {
+    await convergeStore(store, [f.tenant(id)], secrets);
+    const lost = secrets.get(id)!;
+    secrets.delete(id); // e.g. a user created before Bulkhead managed it
+    const plan = await planStore(store, [f.tenant(id)], secrets);
+    assert.deepEqual(summary(plan.changes), [`update minio.user.${minioUser(id)} (credential)`]);
+    assert.deepEqual(plan.changes[0].before?.credential, "unrecorded");
+    await convergeStore(store, [f.tenant(id)], secrets);
+    assert.notEqual(secrets.get(id)!.secret_key, lost.secret_key);
+    await f.client(id).listObjects(minioBucket(id));
+    const old = new TenantS3Client(store.connectionDetails(id, lost) as unknown as TenantS3Details);
+    assert.ok(await old.listObjects(minioBucket(id)).then(() => false, () => true));
+  });
+});
+
+Deno.test("minio store: a failed change names tenant, resource and the server's answer, not a secret", async () => {
+  await withMinioTenants("merr", 1, async ({ endpoint, secrets, ids: [id], ...f }) => {
+    const wrong = createMinioStore({ ...endpoint, secretKey: "not-the-admin-secret" });
+    const { changes } = await planStore(f.store, [f.tenant(id)], secrets);
+    const context = {
+      credential: () => Promise.resolve({ access_key: minioUser(id), secret_key: "x".repeat(43) }),
+      rotateCredential: () => Promise.reject(new Error("not expected")),
+      tenant: () => undefined,
+      log: () => {},
+    };
+    const error = await wrong.apply(changes[0], context).catch((e) => e);
+    assert.match(
+      error.message,
+      new RegExp(
+        `^tenant ${id}: minio: create minio\\.bucket\\.${
+          minioBucket(id)
+        } failed: minio at http://127\\.0\\.0\\.1:\\d+: PUT /${
+          minioBucket(id)
+        } failed: SignatureDoesNotMatch`,
+      ),
+    );
+    assert.ok(!error.message.includes("not-the-admin-secret"));
+  });
+});
