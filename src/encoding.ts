@@ -31,3 +31,8 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+export function decodeHex(text: string): Uint8Array {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new Error("invalid hex string");
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}

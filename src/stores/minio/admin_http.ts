@@ -31,6 +31,8 @@ export interface MinioRequest {
   query?: Record<string, string>;
   body?: Uint8Array;
   headers?: Record<string, string>;
+  /** SigV4 service: `s3` (S3 and admin API, the default) or `sts`. */
+  service?: "s3" | "sts";
 }
 
 /** Sends a signed request; throws MinioServerError for any non-2xx answer. */
@@ -44,6 +46,8 @@ export async function minioRequest(
   const headers = await signRequest(
     { method: request.method, url, headers: request.headers ?? {}, body },
     endpoint,
+    new Date(),
+    request.service,
   );
   delete headers["host"];
   const operation = `${request.method} ${request.path.replace(ADMIN_PREFIX + "/", "admin ")}`;
@@ -55,7 +59,14 @@ export async function minioRequest(
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (!response.ok) {
-    const { code, message } = parseServerError(bytes, response.status);
+    // HEAD answers carry no body: MinIO puts the error in headers instead.
+    const headerCode = response.headers.get("x-minio-error-code");
+    const { code, message } = bytes.length === 0 && headerCode
+      ? {
+        code: headerCode,
+        message: (response.headers.get("x-minio-error-desc") ?? "").replace(/^"|"$/g, ""),
+      }
+      : parseServerError(bytes, response.status);
     throw new MinioServerError(
       response.status,
       code,

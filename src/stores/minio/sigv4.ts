@@ -1,5 +1,6 @@
 /**
- * AWS Signature Version 4 for MinIO's S3 and admin APIs (service `s3`). Admin calls
+ * AWS Signature Version 4 for MinIO's S3 and admin APIs (service `s3`) and its STS API
+ * (service `sts`). Admin calls
  * are signed with the region MinIO runs in; the payload hash is always the real
  * SHA-256 of the body (MinIO's admin API rejects UNSIGNED-PAYLOAD and chunked bodies).
  */
@@ -64,6 +65,7 @@ export async function signRequest(
   request: RequestToSign,
   credentials: SigningCredentials,
   now = new Date(),
+  service = "s3",
 ): Promise<Record<string, string>> {
   const date = amzDate(now);
   const day = date.slice(0, 8);
@@ -87,7 +89,7 @@ export async function signRequest(
     signedHeaders,
     payloadHash,
   ].join("\n");
-  const scope = `${day}/${credentials.region}/s3/aws4_request`;
+  const scope = `${day}/${credentials.region}/${service}/aws4_request`;
   const stringToSign = [
     "AWS4-HMAC-SHA256",
     date,
@@ -96,7 +98,7 @@ export async function signRequest(
   ].join("\n");
   let key = await hmac(utf8.encode(`AWS4${credentials.secretKey}`), day);
   key = await hmac(key, credentials.region);
-  key = await hmac(key, "s3");
+  key = await hmac(key, service);
   key = await hmac(key, "aws4_request");
   const signature = encodeHex(await hmac(key, stringToSign));
   headers["authorization"] =
