@@ -9,6 +9,8 @@ import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
+import { createMinioStore } from "./minio/store.ts";
+import { inspectMinio } from "./minio/inspect.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
 import { inspectQdrant } from "./qdrant/inspect.ts";
 
@@ -31,6 +33,12 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.redis && createRedisStore(e.redis),
     inspect: (e) => e.redis && inspectRedis(e.redis.url),
+  },
+  {
+    name: "minio",
+    optional: false,
+    open: (e) => e.minio && createMinioStore(e.minio),
+    inspect: (e) => e.minio && inspectMinio(e.minio),
   },
   {
     name: "qdrant",

@@ -11,7 +11,7 @@
  * - the final fragment is the last one, full or not (an empty plaintext is one empty final
  *   fragment; a plaintext of an exact multiple of the buffer size ends with a full one).
  */
-import { chacha20poly1305, xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { gcm } from "@noble/ciphers/aes.js";
 
 export const SIO_BUFFER_SIZE = 16 * 1024;
@@ -61,14 +61,10 @@ function nobleCipher(
   };
 }
 
-export const aes128gcm = (key: Uint8Array): StreamCipher =>
-  nobleCipher("AES-128-GCM", gcm as NobleAead, key, 16, 12);
 export const aes256gcm = (key: Uint8Array): StreamCipher =>
   nobleCipher("AES-256-GCM", gcm as NobleAead, key, 32, 12);
 export const chacha20Poly1305 = (key: Uint8Array): StreamCipher =>
   nobleCipher("ChaCha20-Poly1305", chacha20poly1305 as NobleAead, key, 32, 12);
-export const xchacha20Poly1305 = (key: Uint8Array): StreamCipher =>
-  nobleCipher("XChaCha20-Poly1305", xchacha20poly1305 as NobleAead, key, 32, 24);
 
 /** Per-fragment nonces and additional data of one stream. */
 class Framing {
