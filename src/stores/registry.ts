@@ -5,6 +5,7 @@
 import type { StoreEndpoints } from "../config.ts";
 import type { StoreName } from "../tenant/model.ts";
 import type { ServerReport } from "./inspect.ts";
+import type { AreaContract, StoreProbe } from "../conformance/model.ts";
 import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
 import { createRedisStore } from "./redis/store.ts";
@@ -25,6 +26,10 @@ export interface StoreRegistration {
   open(endpoints: StoreEndpoints): Store | undefined;
   /** Version and capability checks with the admin credentials (doctor). */
   inspect(endpoints: StoreEndpoints): Promise<ServerReport> | undefined;
+  /** This store's part of the isolation contract (checks, residual leaks). */
+  contract?: AreaContract;
+  /** The conformance probes, acting with tenants' credentials against this endpoint. */
+  openProbe?(endpoints: StoreEndpoints): Promise<StoreProbe> | undefined;
 }
 
 export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
