@@ -10,6 +10,8 @@ import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
+import { redisContract } from "./redis/contract.ts";
+import { openRedisProbe } from "./redis/probes.ts";
 import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
@@ -38,6 +40,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.redis && createRedisStore(e.redis),
     inspect: (e) => e.redis && inspectRedis(e.redis.url),
+    contract: redisContract,
+    openProbe: (e) => e.redis && openRedisProbe(e.redis),
   },
   {
     name: "minio",
