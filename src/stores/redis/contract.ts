@@ -148,7 +148,7 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     severity: "critical",
     title: "Positive control: the tenant's own workload works",
     attempt:
-      "Every allowed command on the tenant's own keys and channels (queued in MULTI), and for real: SET/GET/DEL of an own probe key, ACL WHOAMI, PUBLISH on an own channel",
+      "Every allowed command on the tenant's own keys and channels (queued in MULTI), and for real: SET/GET/DEL of an own probe key and ACL WHOAMI",
     expected:
       "Allowed (QUEUED, or the expected reply); a refused login, NOPERM or any other error fails: a broken credential must never pass as isolation",
     kind: "control",
@@ -231,7 +231,7 @@ export const REDIS_RESIDUAL_LEAKS: readonly ResidualLeak[] = [
     severity: "low",
     title: "Users outside Bulkhead",
     detail:
-      "The default user and any user Bulkhead does not manage are outside tenant isolation. `plan` always reports the default user's rights (a warning when it is on); set BULKHEAD_REDIS_MANAGE_DEFAULT_USER=1 to have apply turn it off.",
+      "The default user and any user Bulkhead does not manage are outside tenant isolation. `plan` always reports the default user's rights (a warning when it is on), and conformance fails RD-019 while a connection without credentials can reach tenant keys; set BULKHEAD_REDIS_MANAGE_DEFAULT_USER=1 to have apply turn it off.",
   },
   {
     id: "RD-R05",
@@ -271,7 +271,7 @@ function probeSection(table: CommandTable, surface: AttackSurface): string[] {
     "- Attacks never execute. They are queued inside `MULTI` and discarded: the server checks ACLs when it queues a command, answering `NOPERM` or `QUEUED`. Commands that cannot be queued (`SAVE`, `SYNC`, `PSYNC`, `SHUTDOWN`, `WATCH`) are sent on a connection in RESP2 subscribed mode, where the server checks ACLs first and then refuses to run them in that context. So an ACL that lets an attack through changes nothing, and the probes are safe against a production server.",
     "- Every refusal is recorded in the server's `ACL LOG` (capped by `acllog-max-len`, 128 by default): an audit displaces older entries there, so read ACL LOG for intrusions before an audit, not after.",
     "- A check passes only on the server's own refusal (`NOPERM`; `NOAUTH` without credentials; `WRONGPASS` for logins; the `enable-debug-command` / `enable-module-command` refusal of DEBUG and MODULE). A refused login of the attacker, a timeout, a closed connection or any other reply is an error, never a pass.",
-    "- Positive controls run every allowed command on the tenant's own names (queued), and for real a SET/GET/DEL round trip on an own probe key (with a 60 s expiry), ACL WHOAMI and a PUBLISH on an own channel.",
+    "- Positive controls run every allowed command on the tenant's own names (queued), and for real a SET/GET/DEL round trip on an own probe key `tenant:<id>:bulkhead-probe:…` (with a 60 s expiry) and ACL WHOAMI. Nothing is published for real: a message on an own channel could reach the tenant's own subscribers.",
     "- Fixed attempts, once per tenant: KEYS, SCAN, RANDOMKEY, DBSIZE, PUBSUB CHANNELS/NUMPAT/SHARDCHANNELS, FUNCTION LIST, ACL LIST/USERS, CONFIG GET, CLIENT LIST, INFO keyspace, PSUBSCRIBE `*` and `__key*__:*`, GET and KEYS without credentials; and on the next tenant in id order (so that every tenant is attacked however sparse the random pairs): GET, SET and MGET of its key, SUBSCRIBE, PSUBSCRIBE and PUBLISH on its channels, SUBSCRIBE to its keyspace notifications, AUTH as its user with one's own password.",
     "",
     "Commands each check attacks on this server:",
