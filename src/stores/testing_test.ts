@@ -6,5 +6,8 @@ Deno.test("store testing: testTenant builds a valid tenant with defaults and ove
   assert.equal(t.id, "t-abc");
   assert.deepEqual(t.stores, { redis: {} });
   assert.equal(t.limits.maxConnections, 50);
-  assert.throws(() => testTenant({ id: "Bad" }), /invalid test tenant: id: tenant id must be lowercase/);
+  assert.throws(
+    () => testTenant({ id: "Bad" }),
+    /invalid test tenant: id: tenant id must be lowercase/,
+  );
 });
