@@ -66,10 +66,12 @@ async function roleExists(session: Session, role: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-export async function terminateSessions(session: Session, role: string): Promise<void> {
+/** Ends the role's sessions; from PostgreSQL 14 on, waits (up to 5 s) until they are gone. */
+async function terminateSessions(env: ApplyEnv, role: string): Promise<void> {
+  const wait = env.versionNum >= 140000 ? ", 5000" : "";
   await query(
-    session,
-    `select pg_terminate_backend(pid) from pg_stat_activity
+    env.connections.admin,
+    `select pg_terminate_backend(pid${wait}) from pg_stat_activity
       where usename = $1::text and pid <> pg_backend_pid()`,
     [role],
     `terminate sessions of ${role}`,
@@ -110,7 +112,7 @@ async function createRole(env: ApplyEnv, change: Change, context: ApplyContext):
   // privileges, end its sessions, and REASSIGN/DROP OWNED when it is deleted.
   if (!env.superuser) statements.push(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
   await runStatements(env.connections.admin, statements, `set up role ${role}`);
-  if (after.login === false) await terminateSessions(env.connections.admin, role);
+  if (after.login === false) await terminateSessions(env, role);
 }
 
 async function updateRole(env: ApplyEnv, change: Change, context: ApplyContext): Promise<void> {
@@ -147,7 +149,7 @@ async function updateRole(env: ApplyEnv, change: Change, context: ApplyContext):
   }
   await runStatements(env.connections.admin, statements, `revoke memberships of ${role}`);
   if (changed.has("login") && after.login === false) {
-    await terminateSessions(env.connections.admin, role);
+    await terminateSessions(env, role);
   }
 }
 
@@ -170,7 +172,7 @@ async function deleteRole(env: ApplyEnv, change: Change): Promise<void> {
   const role = change.name;
   if (!await roleExists(env.connections.admin, role)) return;
   await alterRole(env, role, ["NOLOGIN"], []);
-  await terminateSessions(env.connections.admin, role);
+  await terminateSessions(env, role);
   const ownedSql = [
     `REASSIGN OWNED BY ${quoteIdent(role)} TO CURRENT_USER`,
     `DROP OWNED BY ${quoteIdent(role)}`,

@@ -23,6 +23,8 @@ export interface RawDatabase {
   name: string;
   owner: string;
   allow_connections: boolean;
+  /** Whether the admin may connect to it (a non-superuser admin may not, to others' databases). */
+  admin_can_connect: boolean;
   comment: string | null;
   acl: AclRow[];
 }
@@ -64,6 +66,7 @@ export function clusterQuery(options: { readVerifiers: boolean; parameterAcl: bo
   (select coalesce(json_agg(json_build_object(
       'name', d.datname, 'owner', pg_get_userbyid(d.datdba)::text,
       'allow_connections', d.datallowconn,
+      'admin_can_connect', has_database_privilege(d.oid, 'CONNECT'),
       'comment', shobj_description(d.oid, 'pg_database'),
       'acl', ${aclJson("coalesce(d.datacl, acldefault('d', d.datdba))")}) order by d.datname), '[]')
     from pg_catalog.pg_database d) as databases,

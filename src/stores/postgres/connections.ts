@@ -5,6 +5,8 @@
  * updates that concurrent applies would otherwise race on.
  */
 import type { Sql, TransactionSql } from "postgres";
+import { endpointOf } from "../../config.ts";
+import { serverError } from "./errors.ts";
 import { adminSql } from "./inspect.ts";
 
 /**
@@ -17,9 +19,14 @@ const DATABASE_ACL_LOCK = [0x62756c6b, 1] as const;
 export class PostgresConnections {
   readonly admin: Sql;
   private readonly pools = new Map<string, Sql>();
+  /** Queries sent on every pool, as the driver counts them: observe's round trips. */
+  queriesSent = 0;
+  private readonly counted = () => {
+    this.queriesSent++;
+  };
 
-  constructor(private readonly url: string, private readonly poolSize = 8) {
-    this.admin = adminSql(url, { max: poolSize });
+  constructor(private readonly url: string, poolSize = 8) {
+    this.admin = adminSql(url, { max: poolSize, onQuery: this.counted, fetchTypes: false });
   }
 
   /** The admin's login role, from the URL (desired state needs it before any connection). */
@@ -31,25 +38,38 @@ export class PostgresConnections {
     return user;
   }
 
-  /** Superuser status and version, known from the server's startup report at no query cost. */
-  async server(): Promise<{ superuser: boolean; versionNum: number }> {
-    if (this.admin.parameters.is_superuser === undefined) {
-      const reserved = await this.admin.reserve();
-      reserved.release();
-    }
-    const version = String(this.admin.parameters.server_version ?? "0");
-    const [major, minor] = version.split(/[.\s]/).map((n) => Number(n) || 0);
-    return {
-      superuser: this.admin.parameters.is_superuser === "on",
-      versionNum: major * 10000 + minor,
-    };
+  private serverInfo?: Promise<{ superuser: boolean; versionNum: number }>;
+
+  /**
+   * Superuser status and version, asked once per store (one query when it first
+   * connects); what observe reads and apply may do depends on them.
+   */
+  server(): Promise<{ superuser: boolean; versionNum: number }> {
+    this.serverInfo ??= (async () => {
+      let row: { superuser: string; version: string };
+      try {
+        [row] = await this.admin<{ superuser: string; version: string }[]>`
+          select current_setting('is_superuser') as superuser,
+                 current_setting('server_version_num') as version`;
+      } catch (error) {
+        throw serverError(`postgres at ${endpointOf(this.url)}: connect as admin`, error);
+      }
+      return { superuser: row.superuser === "on", versionNum: Number(row.version) };
+    })();
+    this.serverInfo.catch(() => this.serverInfo = undefined);
+    return this.serverInfo;
   }
 
   /** A pooled admin connection to another database of the cluster. */
   database(name: string): Sql {
     let pool = this.pools.get(name);
     if (!pool) {
-      pool = adminSql(this.url, { max: 4, database: name });
+      pool = adminSql(this.url, {
+        max: 4,
+        database: name,
+        onQuery: this.counted,
+        fetchTypes: false,
+      });
       this.pools.set(name, pool);
     }
     return pool;

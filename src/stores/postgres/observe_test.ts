@@ -16,6 +16,7 @@ function cluster(): RawCluster {
         name: "postgres",
         owner: "admin",
         allow_connections: true,
+        admin_can_connect: true,
         comment: null,
         acl: [row("PUBLIC", "CONNECT"), row("PUBLIC", "TEMPORARY"), row("admin", "CONNECT")],
       },
@@ -23,6 +24,7 @@ function cluster(): RawCluster {
         name: "template0",
         owner: "admin",
         allow_connections: false,
+        admin_can_connect: false,
         comment: null,
         acl: [row("PUBLIC", "CONNECT")],
       },
@@ -30,6 +32,7 @@ function cluster(): RawCluster {
         name: "tenant_acme",
         owner: "admin",
         allow_connections: true,
+        admin_can_connect: true,
         comment: "bulkhead:workspace=1",
         acl: [
           row("admin", "CREATE"),
@@ -43,6 +46,7 @@ function cluster(): RawCluster {
         name: "bulkhead_shared_standard",
         owner: "admin",
         allow_connections: true,
+        admin_can_connect: true,
         comment: null,
         acl: [
           row("admin", "CONNECT"),
@@ -50,7 +54,14 @@ function cluster(): RawCluster {
           row("tenant_globex", "TEMPORARY"),
         ],
       },
-      { name: "tenant_gone", owner: "admin", allow_connections: true, comment: null, acl: [] },
+      {
+        name: "tenant_gone",
+        owner: "admin",
+        allow_connections: true,
+        admin_can_connect: true,
+        comment: null,
+        acl: [],
+      },
     ],
     roles: [
       {

@@ -68,14 +68,13 @@ export class PostgresStore implements Store {
   async observe(context: ObserveContext): Promise<Observation> {
     const notes: string[] = [];
     const server = await this.connections.server();
-    let roundTrips = 0;
+    const sentBefore = this.connections.queriesSent;
     let cluster: RawCluster;
     try {
       [cluster] = await this.connections.admin.unsafe(clusterQuery({
         readVerifiers: server.superuser,
         parameterAcl: server.versionNum >= 150000,
       })) as unknown as RawCluster[];
-      roundTrips++;
     } catch (error) {
       throw serverError("postgres: observe the cluster", error);
     }
@@ -92,7 +91,11 @@ export class PostgresStore implements Store {
       ? await this.credentialStatuses(cluster, context, server.superuser)
       : undefined;
     const resources = clusterResources(cluster, credentials);
-    const shared = cluster.databases.filter((d) => isSharedDatabase(d.name)).map((d) => d.name);
+    const sharedDatabases = cluster.databases.filter((d) => isSharedDatabase(d.name));
+    for (const d of sharedDatabases.filter((d) => !d.admin_can_connect)) {
+      notes.push(`database ${d.name} not observed inside: the admin role has no CONNECT on it`);
+    }
+    const shared = sharedDatabases.filter((d) => d.admin_can_connect).map((d) => d.name);
     const contents = await Promise.all(shared.map(async (database) => {
       try {
         const [row] = await this.connections.database(database).unsafe(DATABASE_CONTENTS_QUERY, [
@@ -103,8 +106,9 @@ export class PostgresStore implements Store {
         throw serverError(`postgres: observe database ${database}`, error);
       }
     }));
-    roundTrips += shared.length;
     resources.push(...contents.flat());
+    // Counted by the driver, not declared: one cluster query plus one per shared database.
+    const roundTrips = this.connections.queriesSent - sentBefore;
     return { resources, roundTrips, notes };
   }
 

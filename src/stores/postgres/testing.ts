@@ -6,10 +6,12 @@
 import type { PostgresEndpoint } from "../../config.ts";
 import { testStores } from "../../sandbox/testing.ts";
 import type { Tenant } from "../../tenant/model.ts";
-import type { StoreSecret } from "../store.ts";
+import assert from "node:assert/strict";
+import type { Change, StoreSecret } from "../store.ts";
 import { convergeStore } from "../testing.ts";
 import { adminSql } from "./inspect.ts";
 import { PostgresStore } from "./store.ts";
+import type { Attempt } from "./tenant_session.ts";
 
 export async function sandboxPostgres(): Promise<PostgresEndpoint> {
   const endpoint = (await testStores()).postgres;
@@ -52,4 +54,35 @@ export async function destroyTenants(
     alsoObserve: tenants.map((t) => t.id),
     allowDestroy: true,
   });
+}
+
+/**
+ * Converges `tenants` on a sandbox store, runs `work` with the changes applied, and
+ * destroys the tenants afterwards whatever happened.
+ */
+export async function withTenants(
+  tenants: Tenant[],
+  work: (
+    store: PostgresStore,
+    secrets: Map<string, StoreSecret>,
+    applied: Change[],
+  ) => Promise<void>,
+): Promise<void> {
+  await withPostgresStore(async (store) => {
+    const secrets = new Map<string, StoreSecret>();
+    try {
+      const applied = await convergeStore(store, tenants, secrets);
+      await work(store, secrets, applied);
+    } finally {
+      await destroyTenants(store, tenants, secrets);
+    }
+  });
+}
+
+/** The attempt was refused by the server with `code` and a message matching `text`. */
+export function assertDenied(attempt: Attempt, code: string, text: RegExp, what: string): void {
+  assert.equal(attempt.outcome, "denied", `${what}: ${JSON.stringify(attempt)}`);
+  if (attempt.outcome !== "denied") return;
+  assert.equal(attempt.code, code, what);
+  assert.match(attempt.message, text, what);
 }
