@@ -115,7 +115,10 @@ async function convergeSchema(env: ApplyEnv, change: Change, all: boolean): Prom
   });
 }
 
-/** A tenant's rows in the shared tables, then its schema with everything in it. */
+/**
+ * A tenant's rows in the shared tables, its large objects, then its schema with
+ * everything in it.
+ */
 async function dropTenantSchema(env: ApplyEnv, database: string, schema: string): Promise<void> {
   const session = env.connections.database(database);
   const tables = await query<{ name: string }>(
@@ -142,6 +145,15 @@ async function dropTenantSchema(env: ApplyEnv, database: string, schema: string)
       `delete rows of ${schema} in the shared tables of ${database}`,
     );
     if (!env.superuser) await runStatements(tx, ["RESET ROLE"], "stop acting as tenant");
+    // Large objects belong to no schema: they would outlive the schema (and be handed to
+    // the admin by REASSIGN OWNED when the role goes).
+    await query(
+      tx,
+      `select lo_unlink(l.oid) from pg_largeobject_metadata l
+        where l.lomowner = (select oid from pg_roles where rolname = $1::text)`,
+      [schema],
+      `delete large objects of ${schema} in ${database}`,
+    );
     await runStatements(
       tx,
       [`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`],

@@ -154,6 +154,57 @@ Deno.test("postgres database isolation: a tenant reaches its own database, the s
     );
     await denied(own, ["create role stolen"], "42501", /permission denied to create role/);
     await denied(own, ["alter role current_user createdb"], "42501", /permission denied/);
+    await denied(
+      own,
+      ["alter system set work_mem = '1MB'"],
+      "42501",
+      /permission denied to set parameter/,
+    );
+    await denied(
+      own,
+      ["copy (select 1) to '/tmp/bulkhead-leak'"],
+      "42501",
+      /pg_write_server_files/,
+    );
+    await denied(
+      own,
+      ["select lo_import('/etc/hostname')"],
+      "42501",
+      /permission denied for function/,
+    );
+    await denied(own, ["select pg_ls_dir('.')"], "42501", /permission denied for function/);
+    await denied(
+      own,
+      ["set log_statement = 'none'"],
+      "42501",
+      /permission denied to set parameter/,
+    );
+    await denied(
+      own,
+      ["create extension pgcrypto"],
+      "42501",
+      /permission denied to create extension/,
+    );
+    await denied(
+      own,
+      ["create function c_code() returns int language c as 'libc', 'abs'"],
+      "42501",
+      /permission denied for language c/,
+    );
+    const other = connectAsTenant(endpoint, secrets.get(b.id)!, postgresDatabase(b.id));
+    try {
+      await other`select 1`;
+      await denied(
+        own,
+        [`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${
+          postgresRole(b.id)
+        }'`],
+        "42501",
+        /must be a member of the role whose process is being terminated/,
+      );
+    } finally {
+      await other.end();
+    }
 
     const wrong = await attemptAsTenant(
       endpoint,
@@ -282,6 +333,25 @@ Deno.test("postgres database isolation: destroying a tenant drops grants, then d
     } finally {
       await lingering.end({ timeout: 1 }).catch(() => {});
       await destroyTenants(store, [t], secrets);
+    }
+  });
+});
+
+Deno.test("postgres database isolation: the role's connection limit is the server's", async () => {
+  const endpoint = await sandboxPostgres();
+  const t = databaseTenant("pgl", { limits: { max_connections: 1 } });
+  await withTenants([t], async (_store, secrets) => {
+    const first = connectAsTenant(endpoint, secrets.get(t.id)!, postgresDatabase(t.id));
+    try {
+      await first`select 1`;
+      assertDenied(
+        await attemptAsTenant(endpoint, secrets.get(t.id)!, postgresDatabase(t.id), ["select 1"]),
+        "53300",
+        /too many connections for role/,
+        "second connection",
+      );
+    } finally {
+      await first.end();
     }
   });
 });

@@ -8,7 +8,7 @@ import { uniqueTenantId } from "../../sandbox/testing.ts";
 import { postgresRole, postgresSharedDatabase, tenantIdFromName } from "../../tenant/names.ts";
 import type { Change, StoreSecret } from "../store.ts";
 import type { Tenant } from "../../tenant/model.ts";
-import { convergeStore, planStore, testTenant } from "../testing.ts";
+import { convergeStore, memoryApplyContext, planStore, testTenant } from "../testing.ts";
 import type { PostgresStore } from "./store.ts";
 import { quoteIdent, quoteLiteral } from "./sql_text.ts";
 import { attemptAsTenant } from "./tenant_session.ts";
@@ -325,4 +325,31 @@ Deno.test("postgres quoting: identifiers and literals read back unchanged from t
   ]);
   assert.deepEqual(Object.values(row), texts);
   assert.deepEqual(Object.keys(row), texts.map((t, i) => `c${i} ${t}`));
+});
+
+Deno.test("postgres drift: a failing password change names the role, never the secret", async () => {
+  await withFixture(async (f) => {
+    const id = idOf(f.c);
+    f.secrets.delete(id);
+    const plan = await planStore(f.store, f.tenants, f.secrets);
+    const change = plan.changes.find((c) => c.address === `postgres.role.${f.c}`)!;
+    assert.deepEqual(change.changedAttributes, ["credential"]);
+    // The role is renamed away between plan and apply: the server refuses the ALTER ROLE.
+    await asAdmin([`alter role ${f.c} rename to ${f.c}_away`]);
+    const context = memoryApplyContext(f.store, f.tenants, f.secrets);
+    const error = await f.store.apply(change, context)
+      .then(() => undefined, (e) => e as Error)
+      .finally(() => asAdmin([`alter role ${f.c}_away rename to ${f.c}`]));
+    assert.ok(error, "the apply failed");
+    assert.match(
+      error.message,
+      new RegExp(`alter role ${f.c}: role "${f.c}" does not exist \\(SQLSTATE 42704\\)`),
+    );
+    const everything = JSON.stringify(error, Object.getOwnPropertyNames(error)) +
+      String(error.stack);
+    const secret = f.secrets.get(id)!;
+    assert.ok(!everything.includes(secret.password), "no password");
+    assert.ok(!everything.includes("SCRAM-SHA-256$"), "no verifier");
+    assert.ok(!("query" in error) && !("parameters" in error), "no statement attached");
+  });
 });

@@ -266,15 +266,20 @@ Deno.test("postgres schema isolation: shared tables under forced row security ho
       ], SHARED);
       assert.deepEqual(counts, { a: 2, b: 1, pwned: 0 });
 
-      // Destroying tenant A removes its rows from the shared table, and only its rows.
+      // Destroying tenant A removes its rows from the shared table (and only its rows),
+      // its schema and its large objects (which live outside any schema).
+      const blob = await as(secretA, ["select lo_from_bytea(0, 'a-data')::int as oid"]);
+      assert.equal(blob.outcome, "allowed");
+      const blobOid = blob.outcome === "allowed" ? Number(blob.rows[0].oid) : 0;
       await destroyTenants(store, [a], secrets);
       const [left] = await asAdmin([
         `select count(*) filter (where tenant = '${roleA}')::int as a,
                 count(*) filter (where tenant = '${roleB}')::int as b,
-                (select count(*) from pg_namespace where nspname = '${roleA}')::int as schema
+                (select count(*) from pg_namespace where nspname = '${roleA}')::int as schema,
+                (select count(*) from pg_largeobject_metadata where oid = ${blobOid})::int as blobs
            from ${qualified}`,
       ], SHARED);
-      assert.deepEqual(left, { a: 0, b: 1, schema: 0 });
+      assert.deepEqual(left, { a: 0, b: 1, schema: 0, blobs: 0 });
     } finally {
       await asAdmin([`drop table if exists ${qualified}`], SHARED);
     }
