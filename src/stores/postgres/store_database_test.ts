@@ -355,3 +355,31 @@ Deno.test("postgres database isolation: the role's connection limit is the serve
     }
   });
 });
+
+Deno.test("postgres database isolation: a tenant leaving PostgreSQL loses its role, its data is kept", async () => {
+  const endpoint = await sandboxPostgres();
+  const t = databaseTenant("pgk");
+  const database = postgresDatabase(t.id);
+  await withTenants([t], async (store, secrets) => {
+    const work = await attemptAsTenant(endpoint, secrets.get(t.id)!, database, [
+      "create table ledger (entry text)",
+      "insert into ledger values ('keep me')",
+    ]);
+    assert.equal(work.outcome, "allowed");
+    const without = testTenant({ id: t.id, tier: t.tier, stores: { redis: {} } });
+    const plan = await planStore(store, [without], secrets);
+    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.address}`).sort(), [
+      `delete postgres.grants.${database}`,
+      `delete postgres.role.${database}`,
+    ]);
+    assert.deepEqual(plan.withheld.map((w) => w.resource.address), [
+      `postgres.database.${database}`,
+    ]);
+    await convergeStore(store, [without], secrets);
+    const [kept] = await asAdmin([
+      `select entry, (select pg_get_userbyid(relowner) from pg_class where relname = 'ledger') as owner
+         from ${postgresRole(t.id)}.ledger`,
+    ], database);
+    assert.deepEqual(kept, { entry: "keep me", owner: store.adminRole });
+  });
+});
