@@ -66,7 +66,7 @@ export function storeAreas(session: Session): AreaPlan[] {
         id: tenant.id,
         tenant,
         secret,
-        details: store.connectionDetails(tenant.id, secret),
+        details: store.connectionDetails(tenant.id, secret, tenant),
       });
     },
     version: async () =>
