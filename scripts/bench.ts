@@ -73,17 +73,17 @@ try {
     const tenantDir = join(dir, `tenants-${n}`);
     await writeTenants(tenantDir, n, "active");
     console.error(`bench: ${n} tenants (${stores.join(", ")}), parallelism ${parallelism}`);
-    const plan = await bulkhead(["plan", "--json", "--tenants", tenantDir], env);
+    const plan = await bulkhead(["plan", "--json", "--tenants-dir", tenantDir], env);
     const doc = JSON.parse(plan.stdout);
     const apply = await bulkhead([
       "apply",
       "--auto-approve",
       "--parallelism",
       String(parallelism),
-      "--tenants",
+      "--tenants-dir",
       tenantDir,
     ], env);
-    const noop = await bulkhead(["plan", "--detailed-exitcode", "--tenants", tenantDir], env);
+    const noop = await bulkhead(["plan", "--detailed-exitcode", "--tenants-dir", tenantDir], env);
     await writeTenants(tenantDir, n, "decommissioned");
     const destroy = await bulkhead(
       [
@@ -92,7 +92,7 @@ try {
         "--allow-destroy",
         "--parallelism",
         String(parallelism),
-        "--tenants",
+        "--tenants-dir",
         tenantDir,
       ],
       env,

@@ -10,7 +10,14 @@ import { print } from "../output.ts";
 import { storeEndpointsFromEnv } from "../config.ts";
 import { connectionDetailsOf } from "../stores/registry.ts";
 import { loadTenants } from "../tenant/load.ts";
-import { type Command, EXIT, tenantArgument, UsageError } from "./command.ts";
+import {
+  type Command,
+  EXIT,
+  tenantArgument,
+  TENANTS_DIR_OPTION,
+  tenantsDir,
+  UsageError,
+} from "./command.ts";
 
 export const secretsShowCommand: Command = {
   name: "secrets show",
@@ -30,11 +37,7 @@ export const secretsShowCommand: Command = {
     },
     json: { type: "boolean", description: "print one JSON object keyed by store" },
     force: { type: "boolean", description: "print even when stdout is not a terminal" },
-    tenants: {
-      type: "string",
-      value: "DIR",
-      description: "tenant directory, for settings such as PostgreSQL isolation (default: tenants)",
-    },
+    ...TENANTS_DIR_OPTION,
   },
   maxPositionals: 1,
   examples: [
@@ -71,7 +74,7 @@ export const secretsShowCommand: Command = {
       }
       const endpoints = storeEndpointsFromEnv();
       // The tenant file says e.g. which PostgreSQL isolation (and so which database) applies.
-      const declared = (await loadTenants((values.tenants as string | undefined) ?? "tenants"))
+      const declared = (await loadTenants(tenantsDir(values)))
         .tenants
         .find((t) => t.id === tenantId);
       const details: Record<string, Record<string, string>> = Object.fromEntries(
