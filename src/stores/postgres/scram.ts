@@ -7,7 +7,7 @@
  * PostgreSQL applies SASLprep to the password; for printable ASCII that is the
  * identity, which is why tenant passwords are printable ASCII (`isScramSafePassword`).
  */
-import { decodeBase64, encodeBase64, utf8 } from "../../encoding.ts";
+import { decodeBase64, encodeBase64, hmacSha256, sha256, utf8 } from "../../encoding.ts";
 
 export const SCRAM_ITERATIONS = 4096;
 const SALT_BYTES = 16;
@@ -22,17 +22,6 @@ export interface ScramVerifier {
 /** Printable ASCII: SASLprep leaves it unchanged. */
 export function isScramSafePassword(password: string): boolean {
   return /^[\x20-\x7e]+$/.test(password);
-}
-
-async function hmac(key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey(
-    "raw",
-    key as BufferSource,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, message as BufferSource));
 }
 
 async function keysFor(password: string, salt: Uint8Array, iterations: number) {
@@ -50,11 +39,9 @@ async function keysFor(password: string, salt: Uint8Array, iterations: number) {
       256,
     ),
   );
-  const clientKey = await hmac(salted, utf8.encode("Client Key"));
-  const storedKey = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", clientKey as BufferSource),
-  );
-  const serverKey = await hmac(salted, utf8.encode("Server Key"));
+  const clientKey = await hmacSha256(salted, utf8.encode("Client Key"));
+  const storedKey = await sha256(clientKey);
+  const serverKey = await hmacSha256(salted, utf8.encode("Server Key"));
   return { storedKey, serverKey };
 }
 
