@@ -722,7 +722,7 @@ function ringAttempts(
 export function fixedAttempts(
   surface: AttackSurface,
   tenants: readonly TenantNames[],
-): { as: string; attempt: Attempt }[] {
+): { as: string; victim?: string; attempt: Attempt }[] {
   const has = (argv: string[]) => {
     const [name, sub] = argv.map((a) => a.toLowerCase());
     return surface.table.leaves.has(name) || surface.table.leaves.has(`${name}|${sub}`);
@@ -749,8 +749,11 @@ export function fixedAttempts(
       ...queue("RD-009", ["PSUBSCRIBE", "__key*__:*"]),
       attempt("RD-019", "denied", { mode: "anonymous", argv: ["GET", `${self.keyPrefix}k`] }),
       attempt("RD-019", "denied", { mode: "anonymous", argv: ["KEYS", "*"] }),
-      ...(next.id !== self.id ? ringAttempts(self, next, queue) : []),
     ];
-    return attempts.map((a) => ({ as: self.id, attempt: a }));
+    const ring = next.id !== self.id ? ringAttempts(self, next, queue) : [];
+    return [
+      ...attempts.map((a) => ({ as: self.id, attempt: a })),
+      ...ring.map((a) => ({ as: self.id, victim: next.id, attempt: a })),
+    ];
   });
 }

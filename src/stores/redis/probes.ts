@@ -110,7 +110,7 @@ export class RedisProbe implements StoreProbe {
     return controlArbitrary(this.surface, tenantNames(tenant));
   }
 
-  fixed(tenants: readonly ProbeTenant[]): { as: string; attempt: Attempt }[] {
+  fixed(tenants: readonly ProbeTenant[]): { as: string; victim?: string; attempt: Attempt }[] {
     return fixedAttempts(this.surface, tenants.map(tenantNames));
   }
 
