@@ -3,11 +3,13 @@
  * stores only through this list and the Store surface (src/stores/store.ts).
  */
 import type { StoreEndpoints } from "../config.ts";
-import type { StoreName } from "../tenant/model.ts";
+import type { StoreName, Tenant } from "../tenant/model.ts";
 import type { ServerReport } from "./inspect.ts";
 import type { AreaContract, StoreProbe } from "../conformance/model.ts";
 import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
+import { createPostgresStore } from "./postgres/store.ts";
+import { inspectPostgres } from "./postgres/inspect.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
 import { createMinioStore } from "./minio/store.ts";
@@ -35,6 +37,12 @@ export interface StoreRegistration {
 }
 
 export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
+  {
+    name: "postgres",
+    optional: false,
+    open: (e) => e.postgres && createPostgresStore(e.postgres),
+    inspect: (e) => e.postgres && inspectPostgres(e.postgres.url),
+  },
   {
     name: "redis",
     optional: false,
@@ -66,6 +74,7 @@ export async function connectionDetailsOf(
   store: StoreName,
   tenantId: string,
   secret: StoreSecret,
+  tenant?: Tenant,
 ): Promise<Record<string, string>> {
   const registration = STORE_REGISTRATIONS.find((r) => r.name === store);
   const opened = registration?.open(endpoints);
@@ -75,7 +84,7 @@ export async function connectionDetailsOf(
     );
   }
   try {
-    return opened.connectionDetails(tenantId, secret);
+    return opened.connectionDetails(tenantId, secret, tenant);
   } finally {
     await opened.close();
   }

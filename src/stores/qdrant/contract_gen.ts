@@ -8,6 +8,7 @@
 import { QDRANT_CHECKS, QDRANT_LIFECYCLE, QDRANT_RESIDUAL_LEAKS } from "./contract.ts";
 import { QDRANT_ROUTES, type QdrantOperation } from "./surface.ts";
 import { ROUTE_PLANS, surfaceCoverage, TARGETS } from "./attack_surface.ts";
+import { formatMarkdown } from "../../markdown.ts";
 
 export const QDRANT_CONTRACT_PATH = new URL("../../../spec/contract/qdrant.md", import.meta.url);
 
@@ -90,47 +91,13 @@ export function applyBlocks(document: string, blocks: Record<string, string>): s
   return text;
 }
 
-/** The text between a block's markers in `document`; undefined when the block is missing. */
-export function blockOf(document: string, name: string): string | undefined {
-  const open = `<!-- generated:${name} -->`;
-  const start = document.indexOf(open);
-  const end = document.indexOf(`<!-- /generated:${name} -->`);
-  return start < 0 || end < start ? undefined : document.slice(start + open.length, end);
-}
-
-/**
- * Markdown reduced to what `deno fmt` does not change: table cells trimmed, separator
- * rows and paragraph line breaks dropped. Compares a committed (formatted) block with a
- * freshly rendered one.
- */
-export function normalizeMarkdown(text: string): string[] {
-  const out: string[] = [];
-  let paragraph: string[] = [];
-  const flush = () => {
-    if (paragraph.length > 0) out.push(paragraph.join(" "));
-    paragraph = [];
-  };
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("|")) {
-      flush();
-      const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
-      if (!cells.every((c) => /^:?-+:?$/.test(c))) out.push(cells.join(" | "));
-    } else if (line === "") flush();
-    else paragraph.push(line);
-  }
-  flush();
-  return out;
+/** The committed document with its generated blocks brought up to date, formatted. */
+export async function renderContractDocument(committed: string): Promise<string> {
+  return await formatMarkdown(applyBlocks(committed, renderBlocks()));
 }
 
 if (import.meta.main) {
   const committed = await Deno.readTextFile(QDRANT_CONTRACT_PATH);
-  await Deno.writeTextFile(QDRANT_CONTRACT_PATH, applyBlocks(committed, renderBlocks()));
-  const fmt = await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", QDRANT_CONTRACT_PATH.pathname],
-    cwd: new URL("../../..", import.meta.url).pathname, // deno.json's fmt options
-    stdout: "null",
-  }).output();
-  if (!fmt.success) throw new Error("deno fmt failed on the contract");
+  await Deno.writeTextFile(QDRANT_CONTRACT_PATH, await renderContractDocument(committed));
   console.log(`wrote ${QDRANT_CONTRACT_PATH.pathname}`);
 }
