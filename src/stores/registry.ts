@@ -12,6 +12,8 @@ import { createPostgresStore } from "./postgres/store.ts";
 import { inspectPostgres } from "./postgres/inspect.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
+import { redisContract } from "./redis/contract.ts";
+import { openRedisProbe } from "./redis/probes.ts";
 import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
@@ -48,6 +50,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.redis && createRedisStore(e.redis),
     inspect: (e) => e.redis && inspectRedis(e.redis.url),
+    contract: redisContract,
+    openProbe: (e) => e.redis && openRedisProbe(e.redis),
   },
   {
     name: "minio",

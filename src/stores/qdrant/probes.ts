@@ -250,8 +250,10 @@ export function controlArbitrary(tenant: ProbeTenant): fc.Arbitrary<Attempt> {
 
 const LISTINGS: QdrantOperation[] = ["get_collections", "get_collections_aliases", "get_issues"];
 
-export function fixedAttempts(tenants: readonly ProbeTenant[]): { as: string; attempt: Attempt }[] {
-  const attempts: { as: string; attempt: Attempt }[] = [];
+export function fixedAttempts(
+  tenants: readonly ProbeTenant[],
+): { as: string; victim?: string; attempt: Attempt }[] {
+  const attempts: { as: string; victim?: string; attempt: Attempt }[] = [];
   for (const tenant of tenants) {
     for (const operation of LISTINGS) {
       const route = routeOf(operation);
@@ -279,7 +281,11 @@ export function fixedAttempts(tenants: readonly ProbeTenant[]): { as: string; at
   for (const attacker of tenants) {
     for (const victim of tenants) {
       if (attacker.id === victim.id) continue;
-      attempts.push({ as: attacker.id, attempt: markerAttempt(attacker, victim) });
+      attempts.push({
+        as: attacker.id,
+        victim: victim.id,
+        attempt: markerAttempt(attacker, victim),
+      });
     }
   }
   return attempts;

@@ -212,7 +212,10 @@ qdrantTest(
 
       const run = await audit(qdrant, store, [a, b], secrets);
       const shadow = run.failures.filter((f) => f.checkId === "QD-011");
-      assert.ok(shadow.some((f) => f.tenant === a.id), JSON.stringify(run.failures));
+      assert.ok(
+        shadow.some((f) => f.tenant === a.id && f.victim === b.id),
+        JSON.stringify(run.failures),
+      );
       assert.ok(
         !shadow.some((f) => f.tenant === b.id),
         "b's own name still reaches b's collection",

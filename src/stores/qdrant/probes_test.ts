@@ -94,6 +94,8 @@ Deno.test("probes: fixed attempts: three listings and the claims per tenant, the
   const request = marker.attempt.request as Extract<QdrantProbeRequest, { kind: "marker" }>;
   assert.equal(requestCollection(request.http), "tenant_alice", "read through the own name");
   assert.notEqual(request.victim, "alice");
+  assert.equal(marker.victim, request.victim, "the report row names the victim");
+  assert.ok(fixed.filter((f) => f.attempt.checkId !== "QD-011").every((f) => !f.victim));
 });
 
 Deno.test("probes: attacks aim at the victim: its name, a trick spelling of it, or the registry — never the own name", () => {
