@@ -18,6 +18,8 @@ import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
 import { inspectQdrant } from "./qdrant/inspect.ts";
+import { qdrantContract } from "./qdrant/contract.ts";
+import { openQdrantProbe } from "./qdrant/probes.ts";
 
 export interface StoreRegistration {
   name: StoreName;
@@ -62,6 +64,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: true,
     open: (e) => e.qdrant && createQdrantStore(e.qdrant),
     inspect: (e) => e.qdrant && inspectQdrant(e.qdrant),
+    contract: qdrantContract,
+    openProbe: (e) => e.qdrant && openQdrantProbe(e.qdrant),
   },
 ];
 

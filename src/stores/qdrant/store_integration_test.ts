@@ -9,8 +9,8 @@ import { uniqueTenantId } from "../../sandbox/testing.ts";
 import type { StoreSecret } from "../store.ts";
 import type { Tenant } from "../../tenant/model.ts";
 import { qdrantCollection } from "../../tenant/names.ts";
-import { createQdrantStore, type QdrantStore } from "./store.ts";
-import { qdrantTest, type ReachableQdrant, statusWith } from "./testing.ts";
+import { createQdrantStore } from "./store.ts";
+import { qdrantTest, type ReachableQdrant, statusWith, withTenants } from "./testing.ts";
 import { qdrantCall } from "./rest.ts";
 import {
   collectionInfo,
@@ -68,28 +68,6 @@ const standardCollection = (changes: Partial<CollectionSpec> = {}): CollectionSp
 /** A request with the server's API key, as an operator changing things by hand would. */
 const asAdmin = (qdrant: ReachableQdrant, request: QdrantRequest) =>
   qdrantCall(qdrant.url, qdrant.apiKey, request);
-
-/** Converges the tenants, runs the test, then destroys what the tenants left. */
-async function withTenants(
-  qdrant: ReachableQdrant,
-  tenants: Tenant[],
-  test: (store: QdrantStore, secrets: Map<string, StoreSecret>) => Promise<void>,
-): Promise<void> {
-  const store = createQdrantStore(qdrant);
-  const secrets = new Map<string, StoreSecret>();
-  const ids = tenants.map((t) => t.id);
-  try {
-    await convergeStore(store, tenants, secrets);
-    await test(store, secrets);
-  } finally {
-    await convergeStore(store, [], secrets, {
-      destroyTenants: ids,
-      alsoObserve: ids,
-      allowDestroy: true,
-    });
-    await store.close();
-  }
-}
 
 qdrantTest(
   "qdrant: apply from empty converges, a second plan is empty, tokens work on their own collection",

@@ -7,6 +7,10 @@
 import type { QdrantEndpoint } from "../../config.ts";
 import { testStores } from "../../sandbox/testing.ts";
 import { type QdrantRequest } from "./requests.ts";
+import type { StoreSecret } from "../store.ts";
+import type { Tenant } from "../../tenant/model.ts";
+import { convergeStore } from "../testing.ts";
+import { createQdrantStore, type QdrantStore } from "./store.ts";
 
 export type ReachableQdrant = Required<QdrantEndpoint>;
 
@@ -48,4 +52,26 @@ export async function statusWith(
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** Converges the tenants, runs the test, then destroys what the tenants left. */
+export async function withTenants(
+  qdrant: ReachableQdrant,
+  tenants: Tenant[],
+  test: (store: QdrantStore, secrets: Map<string, StoreSecret>) => Promise<void>,
+): Promise<void> {
+  const store = createQdrantStore(qdrant);
+  const secrets = new Map<string, StoreSecret>();
+  const ids = tenants.map((t) => t.id);
+  try {
+    await convergeStore(store, tenants, secrets);
+    await test(store, secrets);
+  } finally {
+    await convergeStore(store, [], secrets, {
+      destroyTenants: ids,
+      alsoObserve: ids,
+      allowDestroy: true,
+    });
+    await store.close();
+  }
 }
