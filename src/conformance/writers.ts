@@ -19,17 +19,22 @@ export interface WrittenReports {
   markdown?: string;
 }
 
+const XML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+};
+
 function xml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  )
+  let out = "";
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
     // XML 1.0 cannot carry most control characters, which fuzzed names may hold.
-    // deno-lint-ignore no-control-regex
-    .replace(
-      /[\x00-\x08\x0b\x0c\x0e-\x1f]/g,
-      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-    );
+    const control = code < 0x20 && ch !== "\t" && ch !== "\n" && ch !== "\r";
+    out += XML_ESCAPES[ch] ?? (control ? `\\x${code.toString(16).padStart(2, "0")}` : ch);
+  }
+  return out;
 }
 
 /** One test case per contract check: failed if any attempt failed, skipped if none ran. */

@@ -12,6 +12,8 @@ import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
 import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
+import { minioContract } from "./minio/contract.ts";
+import { openMinioProbe } from "./minio/probes.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
 import { inspectQdrant } from "./qdrant/inspect.ts";
 
@@ -44,6 +46,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.minio && createMinioStore(e.minio),
     inspect: (e) => e.minio && inspectMinio(e.minio),
+    contract: minioContract,
+    openProbe: (e) => e.minio && openMinioProbe(e.minio),
   },
   {
     name: "qdrant",
