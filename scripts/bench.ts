@@ -24,6 +24,8 @@ interface Row {
   plan_empty_s: number;
   apply_s: number;
   plan_noop_s: number;
+  /** Drift check + conformance (100 random attempts per property and store); only up to 100 tenants. */
+  audit_s: number | null;
   destroy_s: number;
   changes: number;
   round_trips: Record<string, number | null>;
@@ -73,17 +75,30 @@ try {
     const tenantDir = join(dir, `tenants-${n}`);
     await writeTenants(tenantDir, n, "active");
     console.error(`bench: ${n} tenants (${stores.join(", ")}), parallelism ${parallelism}`);
-    const plan = await bulkhead(["plan", "--json", "--tenants", tenantDir], env);
+    const plan = await bulkhead(["plan", "--json", "--tenants-dir", tenantDir], env);
     const doc = JSON.parse(plan.stdout);
     const apply = await bulkhead([
       "apply",
       "--auto-approve",
       "--parallelism",
       String(parallelism),
-      "--tenants",
+      "--tenants-dir",
       tenantDir,
     ], env);
-    const noop = await bulkhead(["plan", "--detailed-exitcode", "--tenants", tenantDir], env);
+    const noop = await bulkhead(["plan", "--detailed-exitcode", "--tenants-dir", tenantDir], env);
+    const audit = n <= 100
+      ? await bulkhead([
+        "audit",
+        "--runs",
+        "100",
+        "--format",
+        "json",
+        "--report-dir",
+        join(dir, "reports"),
+        "--tenants-dir",
+        tenantDir,
+      ], env)
+      : undefined;
     await writeTenants(tenantDir, n, "decommissioned");
     const destroy = await bulkhead(
       [
@@ -92,7 +107,7 @@ try {
         "--allow-destroy",
         "--parallelism",
         String(parallelism),
-        "--tenants",
+        "--tenants-dir",
         tenantDir,
       ],
       env,
@@ -102,6 +117,7 @@ try {
       plan_empty_s: plan.seconds,
       apply_s: apply.seconds,
       plan_noop_s: noop.seconds,
+      audit_s: audit?.seconds ?? null,
       destroy_s: destroy.seconds,
       changes: doc.changes.length,
       round_trips: Object.fromEntries(
@@ -123,14 +139,16 @@ console.log(
   }; parallelism ${parallelism}; 1 in 10 tenants database-isolated)`,
 );
 console.log(
-  "tenants  changes  plan(s)  apply(s)  re-plan(s)  destroy(s)  round trips per store (plan)",
+  "tenants  changes  plan(s)  apply(s)  re-plan(s)  audit(s)  destroy(s)  round trips per store (plan)",
 );
 for (const r of rows) {
   const trips = Object.entries(r.round_trips).map(([s, t]) => `${s}=${t ?? "-"}`).join(" ");
   console.log(
     `${String(r.tenants).padStart(7)}  ${String(r.changes).padStart(7)} ${f(r.plan_empty_s)} ${
       f(r.apply_s)
-    }    ${f(r.plan_noop_s)}    ${f(r.destroy_s)}  ${trips}`,
+    }    ${f(r.plan_noop_s)}  ${r.audit_s === null ? "       -" : f(r.audit_s)}    ${
+      f(r.destroy_s)
+    }  ${trips}`,
   );
 }
 await Deno.mkdir(join(root, "reports"), { recursive: true });

@@ -1,8 +1,8 @@
-/** `deno task schema`: writes the generated JSON Schemas in spec/. A test fails when they are stale. */
-import { GENERATED_SCHEMAS } from "../src/spec_schemas.ts";
+/** `deno task schema`: writes the generated files in spec/ (JSON Schemas, the isolation contract). A test fails when they are stale. */
+import { GENERATED_SPECS } from "../src/spec_files.ts";
 
 const root = new URL("..", import.meta.url);
-for (const [path, render] of Object.entries(GENERATED_SCHEMAS)) {
-  await Deno.writeTextFile(new URL(path, root), render());
+for (const [path, render] of Object.entries(GENERATED_SPECS)) {
+  await Deno.writeTextFile(new URL(path, root), await render());
   console.log(`wrote ${path}`);
 }

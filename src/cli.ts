@@ -17,6 +17,7 @@ import { secretsShowCommand } from "./commands/secrets.ts";
 import { AUDIT_LOG_COMMANDS } from "./commands/audit_log.ts";
 import { forceUnlockCommand } from "./commands/lock.ts";
 import { applyCommand, planCommand } from "./commands/reconcile.ts";
+import { auditCommand, conformanceCommand } from "./commands/conformance.ts";
 import { errorText } from "./stores/inspect.ts";
 
 import { VERSION } from "./version.ts";
@@ -27,6 +28,8 @@ export const COMMANDS: Command[] = [
   validateCommand,
   planCommand,
   applyCommand,
+  conformanceCommand,
+  auditCommand,
   doctorCommand,
   sandboxUpCommand,
   sandboxDownCommand,

@@ -153,7 +153,7 @@ Deno.test("apply: killed mid-way (SIGKILL), the next apply converges with every 
       "--auto-approve",
       "--parallelism",
       "2",
-      "--tenants",
+      "--tenants-dir",
       f.dir,
       ...targets,
     ],

@@ -18,7 +18,7 @@ export interface EngineFixture {
   /** Writes (or rewrites) a tenant file; fields override the defaults. */
   writeTenant(id: string, fields?: Record<string, unknown>): Promise<void>;
   removeTenant(id: string): Promise<void>;
-  /** Runs `bulkhead …` with `--tenants DIR` added to plan/apply. */
+  /** Runs `bulkhead …` with `--tenants-dir DIR` added to plan/apply. */
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Every secret value recorded in the registry, to prove none leaks into output. */
   secretValues(): Promise<string[]>;
@@ -34,7 +34,7 @@ export async function engineFixture(
   const ids = new Set<string>();
   const withTenants = (args: string[]) =>
     ["plan", "apply", "conformance", "audit"].includes(args[0])
-      ? [...args, "--tenants", dir]
+      ? [...args, "--tenants-dir", dir]
       : args;
   const fixture: EngineFixture = {
     dir,

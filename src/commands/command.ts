@@ -53,3 +53,17 @@ export function tenantArgument(
   if (problem) throw new UsageError(problem);
   return id;
 }
+
+/** The tenant directory option every command that reads tenant files shares. */
+export const TENANTS_DIR_OPTION: Record<string, OptionSpec> = {
+  "tenants-dir": {
+    type: "string",
+    value: "DIR",
+    description: "tenant directory (default: BULKHEAD_TENANTS_DIR, else tenants)",
+  },
+};
+
+export function tenantsDir(values: ParsedArgs["values"]): string {
+  return (values["tenants-dir"] as string | undefined) ?? Deno.env.get("BULKHEAD_TENANTS_DIR") ??
+    "tenants";
+}

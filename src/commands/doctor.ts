@@ -1,28 +1,21 @@
 import { ConfigError, STORE_ENV, storeEndpointsFromEnv } from "../config.ts";
 import { loadTenants } from "../tenant/load.ts";
-import { STORE_NAMES, type StoreName } from "../tenant/model.ts";
-import { serverReady, type ServerReport } from "../stores/inspect.ts";
-import { inspectPostgres } from "../stores/postgres/inspect.ts";
-import { inspectRedis } from "../stores/redis/inspect.ts";
-import { inspectMinio } from "../stores/minio/inspect.ts";
-import { inspectQdrant } from "../stores/qdrant/inspect.ts";
+import type { StoreName } from "../tenant/model.ts";
+import { serverReady } from "../stores/inspect.ts";
+import { STORE_REGISTRATIONS } from "../stores/registry.ts";
 import { paint, print, printError } from "../output.ts";
-import { type Command, EXIT } from "./command.ts";
+import { type Command, EXIT, TENANTS_DIR_OPTION, tenantsDir } from "./command.ts";
 
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "Connect to every configured store with the admin credentials and check it",
-  usage: "bulkhead doctor [--tenants DIR]",
+  usage: "bulkhead doctor [--tenants-dir DIR]",
   description:
     "Connects to each store named by the BULKHEAD_* environment (see `bulkhead sandbox env`),\n" +
     "prints its version and whether what Bulkhead needs is there. A store that the tenants in\n" +
     "DIR use but that is not configured is an error; Qdrant not configured is 'not verified'.",
   options: {
-    tenants: {
-      type: "string",
-      value: "DIR",
-      description: "tenant directory, to know which stores are needed (default: tenants)",
-    },
+    ...TENANTS_DIR_OPTION,
   },
   maxPositionals: 0,
   examples: ['eval "$(bulkhead sandbox env)" && bulkhead doctor'],
@@ -41,19 +34,16 @@ export const doctorCommand: Command = {
       }
       throw error;
     }
-    const { tenants } = await loadTenants((values.tenants as string | undefined) ?? "tenants");
+    const { tenants } = await loadTenants(tenantsDir(values));
     const needed = new Set<StoreName>(tenants.flatMap((t) => Object.keys(t.stores) as StoreName[]));
-    const inspections: Record<StoreName, Promise<ServerReport> | undefined> = {
-      postgres: endpoints.postgres && inspectPostgres(endpoints.postgres.url),
-      redis: endpoints.redis && inspectRedis(endpoints.redis.url),
-      minio: endpoints.minio && inspectMinio(endpoints.minio),
-      qdrant: endpoints.qdrant && inspectQdrant(endpoints.qdrant),
-    };
+    const reports = new Map(
+      STORE_REGISTRATIONS.map((r) => [r.name, r.inspect(endpoints)] as const),
+    );
     let failed = false;
-    for (const store of STORE_NAMES) {
-      const report = await inspections[store];
+    for (const { name: store, optional } of STORE_REGISTRATIONS) {
+      const report = await reports.get(store);
       if (!report) {
-        if (store === "qdrant") {
+        if (optional) {
           print(
             `${store.padEnd(8)} ${paint("not verified", "yellow")}  not available: ${
               STORE_ENV[store]

@@ -18,7 +18,14 @@ import {
 } from "../keys/mod.ts";
 import { loadTenants } from "../tenant/load.ts";
 import { formatTime, paint, print, renderTable } from "../output.ts";
-import { type Command, EXIT, tenantArgument, UsageError } from "./command.ts";
+import {
+  type Command,
+  EXIT,
+  tenantArgument,
+  TENANTS_DIR_OPTION,
+  tenantsDir,
+  UsageError,
+} from "./command.ts";
 
 const RETENTION_RULE =
   `Archived identities are kept for the tenant's retention_days (recorded from its tenant file by apply or \`keys init\`), or ${DEFAULT_KEY_RETENTION_DAYS} days when none is recorded.`;
@@ -26,20 +33,20 @@ const RETENTION_RULE =
 export const keysInitCommand: Command = {
   name: "keys init",
   summary: "Create a declared tenant's age identity and empty secrets document",
-  usage: "bulkhead keys init TENANT [--tenants DIR]",
+  usage: "bulkhead keys init TENANT [--tenants-dir DIR]",
   description:
     "Registers TENANT from its tenant file (status and retention_days) and creates its age\n" +
     "identity, wrapped to BULKHEAD_MASTER_RECIPIENTS, and an empty SOPS secrets document, as\n" +
     "apply does before it creates any store user. Does nothing when the keys exist.",
   options: {
-    tenants: { type: "string", value: "DIR", description: "tenant directory (default: tenants)" },
+    ...TENANTS_DIR_OPTION,
   },
   maxPositionals: 1,
-  examples: ["bulkhead keys init acme", "bulkhead keys init acme --tenants path/to/tenants"],
+  examples: ["bulkhead keys init acme", "bulkhead keys init acme --tenants-dir path/to/tenants"],
   exitCodes: ["0 keys exist (created now or before)", "2 could not run"],
   async run({ positionals, values }) {
     const tenantId = tenantArgument(positionals);
-    const dir = (values.tenants as string | undefined) ?? "tenants";
+    const dir = tenantsDir(values);
     const { tenants } = await loadTenants(dir);
     const tenant = tenants.find((t) => t.id === tenantId);
     if (!tenant) {

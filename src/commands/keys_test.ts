@@ -73,10 +73,10 @@ Deno.test("keys cli: create, export, sops -d, rotate, export the archived key, p
     const id = uniqueTenantId("story");
     const tenants = await tenantsDirWith(dir, id, 3);
 
-    const init = await cli(["keys", "init", id, "--tenants", tenants]);
+    const init = await cli(["keys", "init", id, "--tenants-dir", tenants]);
     assert.match(init.stdout, new RegExp(`created keys for ${id}: key version 1`));
     assert.match(
-      (await cli(["keys", "init", id, "--tenants", tenants])).stdout,
+      (await cli(["keys", "init", id, "--tenants-dir", tenants])).stdout,
       /already has keys/,
     );
     assert.equal((await t.registry.tenantRecord(id))?.retentionDays, 3, "from the tenant file");
@@ -197,17 +197,33 @@ Deno.test("secrets show: refuses a non-terminal unless --json or --force, and is
   assert.match(refused.stderr, /refusing to print credentials to something that is not a terminal/);
   assert.equal(refused.stdout, "");
 
-  assert.deepEqual(JSON.parse((await cli(["secrets", "show", id, "--json"])).stdout), {
-    postgres,
-    minio,
+  // Each store's connection details, as its application needs them (no tenant file here:
+  // PostgreSQL assumes database isolation).
+  const shownJson = JSON.parse((await cli(["secrets", "show", id, "--json"])).stdout);
+  assert.deepEqual(Object.keys(shownJson), ["postgres", "minio"]);
+  assert.deepEqual(Object.keys(shownJson.postgres).sort(), ["database", "role", "url"]);
+  assert.equal(shownJson.postgres.role, postgres.role);
+  assert.equal(shownJson.postgres.database, `tenant_${id.replaceAll("-", "_")}`);
+  assert.match(
+    shownJson.postgres.url,
+    new RegExp(`^postgres://${postgres.role}:${postgres.password}@127\\.0\\.0\\.1:\\d+/tenant_`),
+  );
+  assert.deepEqual(shownJson.minio, {
+    endpoint: (await testStores()).minio!.endpoint,
+    access_key: minio.access_key,
+    secret_key: minio.secret_key,
+    bucket: `tenant-${id}`,
   });
   assert.deepEqual(
     JSON.parse((await cli(["secrets", "show", id, "--store", "minio", "--json"])).stdout),
-    { minio },
+    { minio: shownJson.minio },
   );
   const text = await cli(["secrets", "show", id, "--force"]);
-  assert.match(text.stdout, new RegExp(`^postgres\\n {2}password {2}${postgres.password}$`, "m"));
-  assert.match(text.stdout, new RegExp(`^ {2}secret_key {2}${minio.secret_key}$`, "m"));
+  assert.match(
+    text.stdout,
+    new RegExp(`^postgres\\n {2}url +postgres://${postgres.role}:${postgres.password}@`, "m"),
+  );
+  assert.match(text.stdout, new RegExp(`^ {2}secret_key +${minio.secret_key}$`, "m"));
 
   assert.match(
     (await cli(["secrets", "show", id, "--store", "qdrant", "--json"], 2)).stderr,
@@ -335,7 +351,7 @@ Deno.test("keys cli: usage mistakes exit 2 with the usage line", async () => {
       [["keys", "export", id], /--dir is required/],
       [["keys", "export", id, "--dir", dir, "--key-version", "0"], /--key-version starts at 1/],
       [["keys", "show", "Bad_Id"], /tenant id must be lowercase/],
-      [["keys", "init", id, "--tenants", dir], /is not declared in/],
+      [["keys", "init", id, "--tenants-dir", dir], /is not declared in/],
       [["keys", "purge", "--tenant", "x"], /tenant id must be 2-32 characters/],
       [["audit-log", "show"], /missing TENANT/],
     ];

@@ -12,7 +12,15 @@ import { ApplyError, executePlan, SHARED_AUDIT_STREAM } from "../apply/apply.ts"
 import { lineProgress } from "../apply/progress.ts";
 import { ApplyLockHeldError } from "../registry/registry.ts";
 import { actorName } from "../keys/mod.ts";
-import { type Command, EXIT, type OptionSpec, type ParsedArgs, UsageError } from "./command.ts";
+import {
+  type Command,
+  EXIT,
+  type OptionSpec,
+  type ParsedArgs,
+  TENANTS_DIR_OPTION,
+  tenantsDir,
+  UsageError,
+} from "./command.ts";
 
 const scopeOptions: Record<string, OptionSpec> = {
   target: {
@@ -32,7 +40,7 @@ const scopeOptions: Record<string, OptionSpec> = {
     description:
       "delete orphans, data of tenants no longer using a store, and decommissioned tenants past retention",
   },
-  tenants: { type: "string", value: "DIR", description: "tenant directory (default: tenants)" },
+  ...TENANTS_DIR_OPTION,
 };
 
 function scopeFrom(values: ParsedArgs["values"]): PlanScope {
@@ -71,7 +79,7 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Show what must change in the stores to match the tenant files",
   usage:
-    "bulkhead plan [--out FILE] [--json] [--detailed-exitcode] [--target TENANT]… [--exclude TENANT]… [--allow-destroy] [--tenants DIR]",
+    "bulkhead plan [--out FILE] [--json] [--detailed-exitcode] [--target TENANT]… [--exclude TENANT]… [--allow-destroy] [--tenants-dir DIR]",
   description:
     "Reads the live state of every store in bulk and compares it with the tenant files: what would be\n" +
     "created (+), updated in place (~), destroyed (-) or replaced (-/+), with the reason for each and the\n" +
@@ -98,7 +106,7 @@ export const planCommand: Command = {
   async run({ values }) {
     const detailed = values["detailed-exitcode"] === true;
     const error = detailed ? EXIT.finding : EXIT.cannotRun;
-    const tenants = await loadValidTenants((values.tenants as string) ?? "tenants");
+    const tenants = await loadValidTenants(tenantsDir(values));
     if (!tenants) return EXIT.finding;
     let session: Session | undefined;
     let plan: Plan;
@@ -143,7 +151,7 @@ export const applyCommand: Command = {
   name: "apply",
   summary: "Make the stores match the tenant files (or carry out a saved plan)",
   usage:
-    "bulkhead apply [PLANFILE] [--auto-approve] [--parallelism N] [--target TENANT]… [--exclude TENANT]… [--allow-destroy] [--tenants DIR]",
+    "bulkhead apply [PLANFILE] [--auto-approve] [--parallelism N] [--target TENANT]… [--exclude TENANT]… [--allow-destroy] [--tenants-dir DIR]",
   description:
     "Takes the registry's apply lock (a second apply fails at once, naming the holder), plans, shows the\n" +
     "plan and asks for confirmation on a terminal; elsewhere --auto-approve is required. With PLANFILE\n" +
@@ -178,7 +186,7 @@ export const applyCommand: Command = {
         "a saved plan carries its own scope: drop --target/--exclude/--allow-destroy",
       );
     }
-    const tenants = await loadValidTenants((values.tenants as string) ?? "tenants");
+    const tenants = await loadValidTenants(tenantsDir(values));
     if (!tenants) return EXIT.finding;
     const saved = planFile ? planFromJson(await Deno.readTextFile(planFile), planFile) : undefined;
     const tty = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();

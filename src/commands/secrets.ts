@@ -9,7 +9,15 @@ import { STORE_NAMES } from "../tenant/model.ts";
 import { print } from "../output.ts";
 import { storeEndpointsFromEnv } from "../config.ts";
 import { connectionDetailsOf } from "../stores/registry.ts";
-import { type Command, EXIT, tenantArgument, UsageError } from "./command.ts";
+import { loadTenants } from "../tenant/load.ts";
+import {
+  type Command,
+  EXIT,
+  tenantArgument,
+  TENANTS_DIR_OPTION,
+  tenantsDir,
+  UsageError,
+} from "./command.ts";
 
 export const secretsShowCommand: Command = {
   name: "secrets show",
@@ -29,6 +37,7 @@ export const secretsShowCommand: Command = {
     },
     json: { type: "boolean", description: "print one JSON object keyed by store" },
     force: { type: "boolean", description: "print even when stdout is not a terminal" },
+    ...TENANTS_DIR_OPTION,
   },
   maxPositionals: 1,
   examples: [
@@ -64,11 +73,15 @@ export const secretsShowCommand: Command = {
         throw new Error(`tenant ${tenantId} has no ${store} credentials recorded`);
       }
       const endpoints = storeEndpointsFromEnv();
+      // The tenant file says e.g. which PostgreSQL isolation (and so which database) applies.
+      const declared = (await loadTenants(tenantsDir(values)))
+        .tenants
+        .find((t) => t.id === tenantId);
       const details: Record<string, Record<string, string>> = Object.fromEntries(
         await Promise.all(
           stores.map(async (
             s,
-          ) => [s, await connectionDetailsOf(endpoints, s, tenantId, secrets[s]!)]),
+          ) => [s, await connectionDetailsOf(endpoints, s, tenantId, secrets[s]!, declared)]),
         ),
       );
       // Audited before anything is printed: a reader who kills the output is still on record.

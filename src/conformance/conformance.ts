@@ -9,6 +9,8 @@ import { readAllTenantSecretsSettled, type TenantSecrets } from "../keys/mod.ts"
 import type { StoreName, Tenant } from "../tenant/model.ts";
 import { STORE_ENV } from "../config.ts";
 import { errorText } from "../stores/inspect.ts";
+import { keysContract } from "../keys/contract.ts";
+import { openKeysProbe } from "../keys/probes.ts";
 import type { AreaContract, ContractArea, ProbeTenant, StoreProbe } from "./model.ts";
 import { type AreaRun, runArea } from "./runner.ts";
 import type { AreaStatus } from "./report.ts";
@@ -41,7 +43,19 @@ export interface ConformanceResult {
   couldNotRun: boolean;
 }
 
-/** The areas the session's stores offer, plus the keys. */
+/** The keys' area: every tenant with a secrets document takes part. */
+export function keysArea(session: Session, actor: string): AreaPlan {
+  return {
+    area: "keys",
+    contract: keysContract,
+    open: () => Promise.resolve(openKeysProbe(session.registry, session.master, actor)),
+    probeTenant: (tenant, secrets) =>
+      Promise.resolve(secrets ? { id: tenant.id, tenant, secret: {}, details: {} } : undefined),
+    version: () => Promise.resolve(undefined),
+  };
+}
+
+/** The areas the session's stores offer. */
 export function storeAreas(session: Session): AreaPlan[] {
   return session.stores.map(({ registration, store }): AreaPlan => ({
     area: registration.name,
@@ -66,7 +80,7 @@ export function storeAreas(session: Session): AreaPlan[] {
         id: tenant.id,
         tenant,
         secret,
-        details: store.connectionDetails(tenant.id, secret),
+        details: store.connectionDetails(tenant.id, secret, tenant),
       });
     },
     version: async () =>

@@ -83,7 +83,7 @@ export interface StoreProbe {
   /** Operations the tenant's workload needs on its own resources: must be allowed. */
   controls(tenant: ProbeTenant): fc.Arbitrary<Attempt>;
   /** Deterministic attempts run once (e.g. per tenant), beside the random ones; `as` is a tenant id. */
-  fixed?(tenants: readonly ProbeTenant[]): { as: string; attempt: Attempt }[];
+  fixed?(tenants: readonly ProbeTenant[]): { as: string; victim?: string; attempt: Attempt }[];
   /** Runs one attempt as `as`; must classify the store's own refusal as "denied". */
   run(attempt: Attempt, as: ProbeTenant): Promise<Outcome>;
   close(): Promise<void>;

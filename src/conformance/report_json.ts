@@ -3,6 +3,7 @@
  * schema below; a test fails when it is stale).
  */
 import { z } from "zod";
+import { renderJsonSchema } from "../json_schema.ts";
 import { type ConformanceReport, REPORT_VERSION } from "./report.ts";
 
 const area = z.enum(["postgres", "redis", "minio", "qdrant", "keys"]);
@@ -153,15 +154,5 @@ export function reportToJson(r: ConformanceReport): ReportDocument {
 }
 
 export function renderReportSchema(): string {
-  const schema = z.toJSONSchema(reportDocumentSchema, { target: "draft-7", io: "output" });
-  return JSON.stringify(
-    {
-      $schema: schema.$schema,
-      $id: "https://bulkhead.dev/spec/report.schema.json",
-      title: "Bulkhead report",
-      ...schema,
-    },
-    null,
-    2,
-  ) + "\n";
+  return renderJsonSchema(reportDocumentSchema, "report.schema.json", "Bulkhead report", "output");
 }

@@ -176,17 +176,18 @@ export async function runArea(
     );
   }
   if (!options.replay) {
-    for (const { as: asId, attempt } of probe.fixed?.(sorted) ?? []) {
+    for (const { as: asId, victim: victimId, attempt } of probe.fixed?.(sorted) ?? []) {
       const as = sorted.find((t) => t.id === asId);
       if (!as) throw new Error(`${contract.area}: fixed attempt as unknown tenant ${asId}`);
-      const { outcome, result } = await attemptOnce(attempt, as, null, true);
+      const victim = victimId === undefined ? null : sorted.find((t) => t.id === victimId) ?? null;
+      const { outcome, result } = await attemptOnce(attempt, as, victim, true);
       if (result !== "pass") {
         run.failures.push({
           area: contract.area,
           property: "fixed",
           checkId: attempt.checkId,
           tenant: as.id,
-          victim: null,
+          victim: victim?.id ?? null,
           attempt,
           outcome,
         });

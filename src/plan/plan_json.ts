@@ -4,6 +4,7 @@
  * plan files that `apply PLANFILE` reads back and validates.
  */
 import { z } from "zod";
+import { renderJsonSchema } from "../json_schema.ts";
 import { countChanges, type Plan, PLAN_FORMAT_VERSION } from "./model.ts";
 import { STORE_NAMES } from "../tenant/model.ts";
 import type { AttributeValue } from "../stores/store.ts";
@@ -186,15 +187,5 @@ export function planFromJson(text: string, file: string): Plan {
 }
 
 export function renderPlanSchema(): string {
-  const schema = z.toJSONSchema(planDocumentSchema, { target: "draft-7", io: "output" });
-  return JSON.stringify(
-    {
-      $schema: schema.$schema,
-      $id: "https://bulkhead.dev/spec/plan.schema.json",
-      title: "Bulkhead plan",
-      ...schema,
-    },
-    null,
-    2,
-  ) + "\n";
+  return renderJsonSchema(planDocumentSchema, "plan.schema.json", "Bulkhead plan", "output");
 }

@@ -163,6 +163,7 @@ export function renderPlanText(plan: Plan, colour: boolean): string {
     for (const r of plan.refusals) out.push(`  ${paint("✗", "red", colour)} ${r}`);
   }
   const c = countChanges(plan.changes);
+  while (out.at(-1) === "") out.pop();
   out.push(
     "",
     paint("Plan:", "bold", colour) +

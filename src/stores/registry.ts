@@ -3,13 +3,17 @@
  * stores only through this list and the Store surface (src/stores/store.ts).
  */
 import type { StoreEndpoints } from "../config.ts";
-import type { StoreName } from "../tenant/model.ts";
+import type { StoreName, Tenant } from "../tenant/model.ts";
 import type { ServerReport } from "./inspect.ts";
 import type { AreaContract, StoreProbe } from "../conformance/model.ts";
 import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
+import { createPostgresStore } from "./postgres/store.ts";
+import { inspectPostgres } from "./postgres/inspect.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
+import { redisContract } from "./redis/contract.ts";
+import { openRedisProbe } from "./redis/probes.ts";
 import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
 import { minioContract } from "./minio/contract.ts";
@@ -36,10 +40,18 @@ export interface StoreRegistration {
 
 export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
   {
+    name: "postgres",
+    optional: false,
+    open: (e) => e.postgres && createPostgresStore(e.postgres),
+    inspect: (e) => e.postgres && inspectPostgres(e.postgres.url),
+  },
+  {
     name: "redis",
     optional: false,
     open: (e) => e.redis && createRedisStore(e.redis),
     inspect: (e) => e.redis && inspectRedis(e.redis.url),
+    contract: redisContract,
+    openProbe: (e) => e.redis && openRedisProbe(e.redis),
   },
   {
     name: "minio",
@@ -66,6 +78,7 @@ export async function connectionDetailsOf(
   store: StoreName,
   tenantId: string,
   secret: StoreSecret,
+  tenant?: Tenant,
 ): Promise<Record<string, string>> {
   const registration = STORE_REGISTRATIONS.find((r) => r.name === store);
   const opened = registration?.open(endpoints);
@@ -75,7 +88,7 @@ export async function connectionDetailsOf(
     );
   }
   try {
-    return opened.connectionDetails(tenantId, secret);
+    return opened.connectionDetails(tenantId, secret, tenant);
   } finally {
     await opened.close();
   }

@@ -116,8 +116,16 @@ export interface Store {
   newCredential(tenant: Tenant): Promise<StoreSecret>;
   /** Carries out one change; idempotent, so a re-run after a crash completes it. */
   apply(change: Change, context: ApplyContext): Promise<void>;
-  /** Connection details a tenant's application gets (`secrets show --json`). */
-  connectionDetails(tenantId: string, secret: StoreSecret): Record<string, string>;
+  /**
+   * Connection details a tenant's application gets (`secrets show --json`). `tenant` is
+   * the declared tenant when there is one: some stores' details depend on its settings
+   * (PostgreSQL's isolation mode decides the database).
+   */
+  connectionDetails(
+    tenantId: string,
+    secret: StoreSecret,
+    tenant?: Tenant,
+  ): Record<string, string>;
   close(): Promise<void>;
 }
 

@@ -163,7 +163,11 @@ export function lookalikeBuckets(bucket: string): string[] {
   return [...new Set(candidates)].filter((n) => n !== bucket && isValidBucketName(n));
 }
 
-/** Names containing pattern characters where a bucket name goes (refused as invalid). */
-export function wildcardBuckets(bucket: string): string[] {
-  return [`${bucket.slice(0, -2)}*`, `${bucket.slice(0, -1)}?`, "*", `${bucket}%2A`];
+/**
+ * Names with pattern characters where a bucket name goes (refused as invalid), built
+ * from the tenant's own name so that a per-tenant report names no other tenant.
+ */
+export function wildcardBuckets(own: string): string[] {
+  const prefix = own.slice(0, own.indexOf("-") + 1);
+  return [`${prefix}*`, `${own.slice(0, -1)}?`, "*", `${own}%2A`];
 }

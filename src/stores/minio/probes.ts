@@ -216,7 +216,7 @@ export function attackAttempt(
         return attempt({ kind: "call", call, rules: refusal }, `${describe(call)} (list-prefix)`);
       }
       case "wildcard-bucket": {
-        const names = wildcardBuckets(other);
+        const names = wildcardBuckets(own);
         const call: S3Call = {
           method: "GET",
           path: keyPath(uriEncode(names[draw.pick % names.length]), draw.key),

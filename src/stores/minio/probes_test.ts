@@ -33,10 +33,16 @@ function probeTenants(
   }));
 }
 
-async function audit(endpoint: MinioEndpoint, tenants: ProbeTenant[], seed: number, runs: number) {
+async function audit(
+  endpoint: MinioEndpoint,
+  tenants: ProbeTenant[],
+  seed: number,
+  runs: number,
+  replay?: string,
+) {
   const probe = await openMinioProbe(endpoint);
   try {
-    return await runArea(probe, minioContract, tenants, { seed, runs });
+    return await runArea(probe, minioContract, tenants, { seed, runs, replay });
   } finally {
     await probe.close();
   }
@@ -155,6 +161,8 @@ async function faultIsCaughtShownAndRepaired(prefix: string, seed: number, fault
     assert.ok(shrunk && fault.mayFail.includes(shrunk.checkId), `shrunk to ${shrunk?.checkId}`);
     assert.equal(shrunk.outcome.kind, "allowed");
     assert.ok(shrunk.seed !== undefined && shrunk.path, "replayable");
+    const replayed = await audit(endpoint, participants, seed, 150, `isolation:${shrunk.path}`);
+    assert.deepEqual(replayed.failures.map((x) => x.attempt), [shrunk.attempt], "the replay");
     const probe = await openMinioProbe(endpoint);
     try {
       for (const template of fault.mustFail) {

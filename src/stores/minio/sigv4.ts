@@ -4,7 +4,7 @@
  * are signed with the region MinIO runs in; the payload hash is always the real
  * SHA-256 of the body (MinIO's admin API rejects UNSIGNED-PAYLOAD and chunked bodies).
  */
-import { encodeHex, utf8 } from "../../encoding.ts";
+import { encodeHex, hmacSha256, sha256, utf8 } from "../../encoding.ts";
 
 export interface SigningCredentials {
   accessKey: string;
@@ -24,21 +24,8 @@ export interface RequestToSign {
   rawPath?: string;
 }
 
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
-}
-
-async function hmac(key: Uint8Array, data: string): Promise<Uint8Array> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    key as BufferSource,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(
-    await crypto.subtle.sign("HMAC", cryptoKey, utf8.encode(data) as BufferSource),
-  );
+function hmac(key: Uint8Array, data: string): Promise<Uint8Array> {
+  return hmacSha256(key, utf8.encode(data));
 }
 
 /** RFC 3986 encoding as SigV4 wants it: unreserved characters stay, the rest is %XX. */

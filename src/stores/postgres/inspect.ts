@@ -2,15 +2,26 @@ import postgres from "postgres";
 import { endpointOf, ENV } from "../../config.ts";
 import { describeConnectionFailure, type ServerReport } from "../inspect.ts";
 
-/** Opens an admin connection pool; callers end it. Never logs notices or the URL. */
-export function adminSql(url: string, options: { max?: number; database?: string } = {}) {
+/**
+ * Opens an admin connection pool; callers end it. Never logs notices or the URL.
+ * `onQuery` is told of every query sent (it is given nothing of the query: statements
+ * may carry password verifiers). `fetchTypes: false` skips the driver's query for array
+ * types on each new connection (array results then stay text).
+ */
+export function adminSql(
+  url: string,
+  options: { max?: number; database?: string; onQuery?: () => void; fetchTypes?: boolean } = {},
+) {
+  const onQuery = options.onQuery;
   return postgres(url, {
     max: options.max ?? 1,
     database: options.database,
+    fetch_types: options.fetchTypes ?? true,
     connect_timeout: 10,
     idle_timeout: 5,
     onnotice: () => {},
     connection: { application_name: "bulkhead" },
+    ...(onQuery && { debug: () => onQuery() }),
   });
 }
 

@@ -2,29 +2,13 @@
  * Redis's part of the isolation contract, as data, and its rendering as
  * spec/contract/redis.md: what a tenant's credentials reach, the command policy
  * derived from a server's command table (allowed set, and each excluded group with
- * its reason), the checks with stable ids, and the leaks the store cannot close.
+ * its reason), the checks with stable ids and the commands each one attacks, and the
+ * leaks the store cannot close.
  */
+import type { AreaContract, ContractCheck, ResidualLeak } from "../../conformance/model.ts";
 import type { CommandTable } from "./command_table.ts";
 import { COMMAND_RULES, type CommandPolicy } from "./command_policy.ts";
-
-export type Severity = "critical" | "high" | "medium" | "low";
-
-export interface ContractCheck {
-  id: string;
-  severity: Severity;
-  title: string;
-  /** What the probe attempts with the tenant's real credentials. */
-  attempt: string;
-  /** What the store must answer for the check to pass. */
-  expected: string;
-}
-
-export interface ResidualLeak {
-  id: string;
-  severity: Severity;
-  title: string;
-  detail: string;
-}
+import { type AttackSurface, attackSurface } from "./attack_surface.ts";
 
 const NOPERM = "NOPERM (the server's denial; the rest of the wording differs by version)";
 
@@ -34,31 +18,37 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     severity: "critical",
     title: "Read another tenant's keys",
     attempt:
-      "GET, HGETALL, LRANGE, SMEMBERS, ZRANGE, XRANGE, DUMP, OBJECT, MEMORY USAGE … on keys under `tenant:<victim>:`",
+      "Every command of the table that reads keys (GET, HGETALL, LRANGE, XRANGE, DUMP, OBJECT, MEMORY USAGE, WATCH …) with keys under `tenant:<victim>:` in every key position its key specs name",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-002",
     severity: "critical",
     title: "Write or delete another tenant's keys",
-    attempt: "SET, HSET, DEL, UNLINK, EXPIRE, RENAME, XADD … on keys under `tenant:<victim>:`",
+    attempt:
+      "Every command that writes or deletes keys (SET, HSET, DEL, UNLINK, EXPIRE, RENAME, XADD, GEORADIUS … STORE …) with keys under `tenant:<victim>:`",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-003",
     severity: "critical",
     title: "Multi-key commands mixing own and victim keys",
     attempt:
-      "MGET, MSET, DEL, SMOVE, LMOVE, BITOP, SUNIONSTORE, ZUNIONSTORE, PFMERGE, XREAD STREAMS, GEORADIUS … STORE with one own and one victim key",
+      "Every command that takes two or more keys (MGET, MSET, DEL, SMOVE, LMOVE, BITOP, SUNIONSTORE, ZUNIONSTORE, PFMERGE, XREAD STREAMS, GEORADIUS … STORE …) with own and victim keys mixed",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-004",
     severity: "high",
-    title: "Look-alike prefixes",
-    attempt: "Tenant `t1` on keys and channels of tenant `t10` (and `t1-x`, `t1x`)",
+    title: "Look-alike names outside the prefix",
+    attempt:
+      "Key and channel commands on names that look like `tenant:<own>:` but are not inside it: look-alike ids (`t1` vs `t10`, `t1-x`, `t1x`, a shorter id), other case, other delimiters, percent-encoded, full-width and NUL bytes, glob characters in the name",
     expected:
       `${NOPERM}; the prefix ends with \`:\`, so \`~tenant:t1:*\` never matches \`tenant:t10:\``,
+    kind: "isolation",
   },
   {
     id: "RD-005",
@@ -66,6 +56,7 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     title: "Enumerate the keyspace",
     attempt: "KEYS, SCAN, RANDOMKEY, DBSIZE, CLUSTER GETKEYSINSLOT/COUNTKEYSINSLOT",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-006",
@@ -73,14 +64,16 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     title: "Destroy or swap the shared keyspace",
     attempt: "FLUSHALL, FLUSHDB, SWAPDB",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-007",
     severity: "high",
     title: "Another tenant's channels",
     attempt:
-      "PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE on `tenant:<victim>:…`; PSUBSCRIBE `*`, `tenant:*`, `tenant:<victim>:*`",
+      "PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE on `tenant:<victim>:…` (alone or with own channels); PSUBSCRIBE `*`, `tenant:*`, `tenant:<victim>:*` and other patterns that match the victim's channels",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-008",
@@ -88,13 +81,16 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     title: "Pub/sub introspection",
     attempt: "PUBSUB CHANNELS, NUMSUB, NUMPAT, SHARDCHANNELS, SHARDNUMSUB",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-009",
     severity: "high",
     title: "Keyspace notifications of another tenant",
-    attempt: "SUBSCRIBE `__keyspace@0__:tenant:<victim>:…`, PSUBSCRIBE `__keyevent@*`",
+    attempt:
+      "SUBSCRIBE `__keyspace@0__:tenant:<victim>:…` and `__keyevent@0__:…`, PSUBSCRIBE `__key*__:*`, PUBLISH a forged notification",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-010",
@@ -102,14 +98,17 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     title: "Scripts and functions (shared server state)",
     attempt: "EVAL, EVALSHA, FCALL, SCRIPT LOAD/EXISTS/FLUSH/KILL, FUNCTION LOAD/LIST/DUMP/FLUSH",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-011",
     severity: "critical",
     title: "Server administration",
     attempt:
-      "CONFIG GET/SET, ACL SETUSER/LIST/GETUSER/LOG/SAVE/LOAD, DEBUG, MODULE, SAVE, BGSAVE, REPLICAOF, FAILOVER, SHUTDOWN",
-    expected: NOPERM,
+      "CONFIG GET/SET, ACL SETUSER/LIST/GETUSER/LOG/SAVE/LOAD, DEBUG, MODULE, SAVE, BGSAVE, REPLICAOF, FAILOVER, SHUTDOWN, RESTORE, cluster topology",
+    expected:
+      `${NOPERM}; DEBUG and MODULE LOAD/UNLOAD are refused by enable-debug-command / enable-module-command before the ACL is consulted (\`ERR … command not allowed\`), which counts as the server's refusal`,
+    kind: "isolation",
   },
   {
     id: "RD-012",
@@ -118,6 +117,7 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     attempt:
       "CLIENT LIST/KILL/PAUSE/UNBLOCK/NO-EVICT, INFO, SLOWLOG, LATENCY, MONITOR, MEMORY STATS/DOCTOR/PURGE, ROLE, LASTSAVE, WAIT",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-013",
@@ -125,50 +125,82 @@ export const REDIS_CHECKS: readonly ContractCheck[] = [
     title: "Client-side caching that leaks key names",
     attempt: "CLIENT TRACKING ON BCAST (no prefix or a victim's prefix), REDIRECT, CLIENT CACHING",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-014",
     severity: "medium",
     title: "Other logical databases",
-    attempt: "SELECT 1, MOVE, COPY … DB 1, MIGRATE",
+    attempt: "SELECT 1–15, MOVE, COPY … DB, MIGRATE",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-015",
     severity: "medium",
     title: "Keys the ACL cannot check",
-    attempt: "SORT / SORT_RO with BY or GET patterns naming the victim's keys",
+    attempt: "SORT / SORT_RO on an own key with BY or GET patterns naming the victim's keys",
     expected: NOPERM,
+    kind: "isolation",
   },
   {
     id: "RD-016",
     severity: "critical",
     title: "Positive control: the tenant's own workload works",
-    attempt: "Every allowed command on the tenant's own keys and channels",
-    expected: "Not NOPERM (a broken credential must never pass as isolation)",
-  },
-  {
-    id: "RD-017",
-    severity: "critical",
-    title: "Suspended and deleted tenants cannot log in",
-    attempt: "AUTH with the recorded credential after suspension or deletion; an open connection",
-    expected: "WRONGPASS; connections opened before are closed",
-  },
-  {
-    id: "RD-018",
-    severity: "high",
-    title: "The tenant's ACL user is exactly as declared",
     attempt:
-      "Compare the live user with the declaration: one recorded password, no nopass, only its key and channel patterns, no selectors, the command policy exactly",
-    expected: "`bulkhead plan` shows no change for the user",
+      "Every allowed command on the tenant's own keys and channels (queued in MULTI), and for real: SET/GET/DEL of an own probe key and ACL WHOAMI",
+    expected:
+      "Allowed (QUEUED, or the expected reply); a refused login, NOPERM or any other error fails: a broken credential must never pass as isolation",
+    kind: "control",
   },
   {
     id: "RD-019",
     severity: "critical",
     title: "No access without credentials",
-    attempt: "Connect without a username and run GET on a tenant key",
+    attempt:
+      "Any command of the surface, aimed at another tenant, on a connection that never logged in; AUTH and HELLO … AUTH as the default user",
     expected:
-      "NOAUTH or NOPERM when the default user is managed (off, no keys, no commands); otherwise plan reports the default user's power as a warning",
+      "NOAUTH or NOPERM; WRONGPASS for the logins (the default user is off or has no rights)",
+    kind: "isolation",
+  },
+  {
+    id: "RD-020",
+    severity: "critical",
+    title: "Log in as another tenant's user",
+    attempt:
+      "AUTH and HELLO 3 AUTH with another tenant's user name and the attacker's own password, an empty, common or random one",
+    expected: "WRONGPASS",
+    kind: "isolation",
+  },
+  {
+    id: "RD-021",
+    severity: "low",
+    title: "Other commands outside the tenant's policy",
+    attempt: "HELP subcommands, LOLWUT, ACL GENPASS",
+    expected: NOPERM,
+    kind: "isolation",
+  },
+];
+
+/** Guarantees with an id that the probes do not test, and where they are verified instead. */
+export const REDIS_VERIFIED_ELSEWHERE: readonly (ResidualLeak & { where: string })[] = [
+  {
+    id: "RD-017",
+    severity: "critical",
+    title: "Suspended and deleted tenants cannot log in",
+    detail:
+      "AUTH with the recorded credential after suspension or deletion answers WRONGPASS, and connections opened before are closed.",
+    where:
+      "src/stores/redis/store_test.ts on the real server; conformance only probes active tenants",
+  },
+  {
+    id: "RD-018",
+    severity: "high",
+    title: "The tenant's ACL user is exactly as declared",
+    detail:
+      "One recorded password, no nopass, only its key and channel patterns, no selectors, the command policy exactly.",
+    where:
+      "the drift check of `bulkhead audit` (`plan` must be empty) and src/stores/redis/store_drift_test.ts",
   },
 ];
 
@@ -199,7 +231,7 @@ export const REDIS_RESIDUAL_LEAKS: readonly ResidualLeak[] = [
     severity: "low",
     title: "Users outside Bulkhead",
     detail:
-      "The default user and any user Bulkhead does not manage are outside tenant isolation. `plan` always reports the default user's rights (a warning when it is on); set BULKHEAD_REDIS_MANAGE_DEFAULT_USER=1 to have apply turn it off.",
+      "The default user and any user Bulkhead does not manage are outside tenant isolation. `plan` always reports the default user's rights (a warning when it is on), and conformance fails RD-019 while a connection without credentials can reach tenant keys; set BULKHEAD_REDIS_MANAGE_DEFAULT_USER=1 to have apply turn it off.",
   },
   {
     id: "RD-R05",
@@ -210,8 +242,55 @@ export const REDIS_RESIDUAL_LEAKS: readonly ResidualLeak[] = [
   },
 ];
 
+/** What a tenant's credentials reach here, in a few sentences (reports, the overall contract). */
+const SUMMARY =
+  "Each tenant has one ACL user, `tenant-<id>`, that reaches keys `tenant:<id>:*` and channels `tenant:<id>:*` of database 0 with a least-privilege command set derived from the server's own command table. Everything else — other tenants' keys and channels, the whole keyspace, other databases, scripts and functions, configuration, ACLs, other clients and server introspection — is refused by the server itself (NOPERM).";
+
+export const redisContract: AreaContract = {
+  area: "redis",
+  summary: SUMMARY,
+  checks: REDIS_CHECKS,
+  residualLeaks: REDIS_RESIDUAL_LEAKS,
+  details: "spec/contract/redis.md",
+};
+
 function commandList(ids: readonly string[]): string {
   return ids.length === 0 ? "(none on this server)" : ids.map((id) => `\`${id}\``).join(", ");
+}
+
+/** Checks whose command lists are too long to be useful in the document: counts only. */
+const COUNT_ONLY = new Set(["RD-001", "RD-002", "RD-003", "RD-004", "RD-019"]);
+
+function probeSection(table: CommandTable, surface: AttackSurface): string[] {
+  const attacked = table.leaves.size - surface.withoutAttack.size;
+  const lines = [
+    "## How the probes attack",
+    "",
+    `Every attack is drawn from the server's own command table: ${attacked} of ${table.leaves.size} commands and subcommands carry attacks, with arguments aimed at another tenant (its keys in exactly the positions the key specs name, its channels, its user) or at state every tenant shares. The other ${surface.withoutAttack.size} are allowed to every tenant and reach no one; they are positive controls only.`,
+    "",
+    "- Attacks never execute. They are queued inside `MULTI` and discarded: the server checks ACLs when it queues a command, answering `NOPERM` or `QUEUED`. Commands that cannot be queued (`SAVE`, `SYNC`, `PSYNC`, `SHUTDOWN`, `WATCH`) are sent on a connection in RESP2 subscribed mode, where the server checks ACLs first and then refuses to run them in that context. So an ACL that lets an attack through changes nothing, and the probes are safe against a production server.",
+    "- Every refusal is recorded in the server's `ACL LOG` (capped by `acllog-max-len`, 128 by default): an audit displaces older entries there, so read ACL LOG for intrusions before an audit, not after.",
+    "- A check passes only on the server's own refusal (`NOPERM`; `NOAUTH` without credentials; `WRONGPASS` for logins; the `enable-debug-command` / `enable-module-command` refusal of DEBUG and MODULE). A refused login of the attacker, a timeout, a closed connection or any other reply is an error, never a pass.",
+    "- Positive controls run every allowed command on the tenant's own names (queued), and for real a SET/GET/DEL round trip on an own probe key `tenant:<id>:bulkhead-probe:…` (with a 60 s expiry) and ACL WHOAMI. Nothing is published for real: a message on an own channel could reach the tenant's own subscribers.",
+    "- Fixed attempts, once per tenant: KEYS, SCAN, RANDOMKEY, DBSIZE, PUBSUB CHANNELS/NUMPAT/SHARDCHANNELS, FUNCTION LIST, ACL LIST/USERS, CONFIG GET, CLIENT LIST, INFO keyspace, PSUBSCRIBE `*` and `__key*__:*`, GET and KEYS without credentials; and on the next tenant in id order (so that every tenant is attacked however sparse the random pairs): GET, SET and MGET of its key, SUBSCRIBE, PSUBSCRIBE and PUBLISH on its channels, SUBSCRIBE to its keyspace notifications, AUTH as its user with one's own password.",
+    "",
+    "Commands each check attacks on this server:",
+    "",
+    ...REDIS_CHECKS.filter((c) => c.kind !== "control").map((c) => {
+      const ids = surface.families.get(c.id) ?? [];
+      const list = COUNT_ONLY.has(c.id) ? "" : `: ${commandList(ids)}`;
+      return `- **${c.id}** (${ids.length})${list}`;
+    }),
+    "",
+    "Commands without an attack (allowed, reaching no one):",
+    "",
+    ...[...new Set(surface.withoutAttack.values())].map((why) => {
+      const ids = [...surface.withoutAttack].filter(([, w]) => w === why).map(([id]) => id);
+      return `- ${why}: ${commandList(ids)}`;
+    }),
+    "",
+  ];
+  return lines;
 }
 
 /** The contract for one server's command table, as Markdown. */
@@ -236,9 +315,11 @@ export function renderRedisContract(
   const lines = [
     "# Redis isolation contract",
     "",
-    `<!-- Generated by \`deno run -A src/stores/redis/contract_gen.ts\` from the command table of Redis ${serverVersion} and the rules in src/stores/redis/command_policy.ts and contract.ts. contract_test.ts fails when this file is stale. -->`,
+    `<!-- Generated by \`deno run -A src/stores/redis/contract_gen.ts\` from the command table of Redis ${serverVersion} and the rules in src/stores/redis/command_policy.ts, contract.ts and attack_surface.ts. contract_test.ts fails when this file is stale. -->`,
     "",
     `Derived from Redis ${serverVersion}: ${policy.allowed.length} of ${table.leaves.size} commands and subcommands are allowed.`,
+    "",
+    SUMMARY,
     "",
     "## What a tenant's credentials reach",
     "",
@@ -256,10 +337,19 @@ export function renderRedisContract(
     section("deny"),
     "## Checks",
     "",
-    "| id | severity | check | attempted with the tenant's credentials | the store must answer |",
-    "| --- | --- | --- | --- | --- |",
+    "| id | severity | kind | check | attempted with the tenant's credentials | the store must answer |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...REDIS_CHECKS.map((c) =>
-      `| ${c.id} | ${c.severity} | ${c.title} | ${c.attempt} | ${c.expected} |`
+      `| ${c.id} | ${c.severity} | ${
+        c.kind ?? "isolation"
+      } | ${c.title} | ${c.attempt} | ${c.expected} |`
+    ),
+    "",
+    ...probeSection(table, attackSurface(table)),
+    "## Verified outside the probes",
+    "",
+    ...REDIS_VERIFIED_ELSEWHERE.map((v) =>
+      `- **${v.id}** (${v.severity}) ${v.title}: ${v.detail} Verified by ${v.where}.`
     ),
     "",
     "## Residual leaks the store cannot close",

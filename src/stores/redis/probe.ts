@@ -1,12 +1,14 @@
 /**
- * Primitives for isolation probes: run a command as a tenant (with its real
- * credentials) or ask the server whether a user may run it (`ACL DRYRUN`), and build
- * arguments for any command of the table aimed at chosen keys. A probe passes only on
- * the server's own denial; a network failure is an error, never a denial.
+ * Primitives the store's own tests use to check ACL decisions: run a command as a
+ * tenant (with its real credentials) or ask the server whether a user may run it
+ * (`ACL DRYRUN`), and sample arguments for any command of the table aimed at one key.
+ * A denial is only the server's own; a network failure is an error, never a denial.
+ * The conformance probe itself is probes.ts.
  */
 import { Redis } from "ioredis";
 import type { StoreSecret } from "../store.ts";
 import type { CommandSpec } from "./command_table.ts";
+import { commandArgv, keySlots } from "./command_args.ts";
 
 export type ProbeOutcome =
   | { kind: "allowed"; reply: unknown }
@@ -114,43 +116,8 @@ export async function dryRun(
  * Arguments for `command` (name and subcommand included) in which every position its
  * key specs name holds `key`, and every other argument is `filler` (the key itself by
  * default, so that a key found where the specs do not say is the same key).
- * Numeric key counts are set to 1. Key positions are counted as the server counts
- * them: argv[0] is the command name.
+ * Numeric key counts are set to 1.
  */
 export function sampleArguments(command: CommandSpec, key: string, filler = key): string[] {
-  const head = command.subcommand === undefined
-    ? [command.name.toUpperCase()]
-    : [command.name.toUpperCase(), command.subcommand.toUpperCase()];
-  const argv = [...head];
-  const fill = (length: number) => {
-    while (argv.length < length) argv.push(filler);
-  };
-  const keywordOnly = command.keySpecs.length > 0 &&
-    command.keySpecs.every((s) => s.beginSearch.type === "keyword");
-  if (!keywordOnly) fill(Math.abs(command.arity));
-  for (const spec of command.keySpecs) {
-    if (spec.flags.includes("not_key")) continue;
-    if (spec.beginSearch.type === "index") {
-      const start = spec.beginSearch.index;
-      if (spec.findKeys.type === "keynum") {
-        const count = start + spec.findKeys.keynumidx;
-        const first = start + spec.findKeys.firstkey;
-        fill(first + 1);
-        argv[count] = "1";
-        argv[first] = key;
-      } else {
-        fill(start + 1);
-        argv[start] = key;
-      }
-    } else if (spec.beginSearch.type === "keyword") {
-      const { keyword, startfrom } = spec.beginSearch;
-      if (argv.includes(keyword)) continue;
-      // The keyword after the fixed arguments, then one key (and its partner value).
-      fill(Math.max(startfrom, 0));
-      const limit = spec.findKeys.type === "range" ? spec.findKeys.limit : 0;
-      argv.push(keyword, key, ...(limit === 2 ? ["0"] : []));
-    }
-  }
-  fill(Math.abs(command.arity));
-  return argv;
+  return commandArgv(command, keySlots(command).map(() => [key]), filler);
 }

@@ -9,6 +9,8 @@ import { type CommandTable, parseCommandTable } from "./command_table.ts";
 import type { RedisEndpoint } from "../../config.ts";
 import type { Tenant } from "../../tenant/model.ts";
 import type { StoreSecret } from "../store.ts";
+import type { ProbeTenant } from "../../conformance/model.ts";
+import { respAddress, RespConnection } from "./resp.ts";
 import { convergeStore, type StorePlanOptions, testTenant } from "../testing.ts";
 import { createRedisStore, type RedisStore } from "./store.ts";
 
@@ -88,5 +90,70 @@ export async function withConvergedTenant(body: (t: ConvergedTenant) => Promise<
   } finally {
     await store.close();
     await dropTenants([id]);
+  }
+}
+
+export interface ProbeFixture {
+  tenants: Tenant[];
+  secrets: Map<string, StoreSecret>;
+  store: RedisStore;
+  options: StorePlanOptions;
+  endpoint: RedisEndpoint;
+  /** The tenants as conformance sees them: recorded secret + the store's connection details. */
+  probeTenants(): ProbeTenant[];
+}
+
+/**
+ * Tenants with these ids converged on the sandbox, as conformance would probe them;
+ * the store closed and every trace dropped afterwards.
+ */
+export async function withProbeTenants(
+  ids: readonly string[],
+  body: (fixture: ProbeFixture) => Promise<void>,
+): Promise<void> {
+  const endpoint = await redisEndpoint();
+  const store = createRedisStore(endpoint);
+  const tenants = ids.map((id) => redisTenant(id));
+  const fixture: ProbeFixture = {
+    tenants,
+    secrets: new Map(),
+    store,
+    options: planOptions(store),
+    endpoint,
+    probeTenants: () =>
+      tenants.map((tenant) => {
+        const secret = fixture.secrets.get(tenant.id)!;
+        return {
+          id: tenant.id,
+          tenant,
+          secret,
+          details: store.connectionDetails(tenant.id, secret),
+        };
+      }),
+  };
+  try {
+    await convergeStore(store, tenants, fixture.secrets, fixture.options);
+    await body(fixture);
+  } finally {
+    await store.close();
+    await dropTenants(ids);
+  }
+}
+
+/** Runs `body` with a raw RESP connection logged in as the sandbox's admin user. */
+export async function withAdminResp<T>(body: (admin: RespConnection) => Promise<T>): Promise<T> {
+  const { url } = await redisEndpoint();
+  const at = new URL(url);
+  const admin = await RespConnection.open(respAddress(url));
+  try {
+    const [reply] = await admin.send([[
+      "AUTH",
+      decodeURIComponent(at.username),
+      decodeURIComponent(at.password),
+    ]]);
+    if (reply !== "OK") throw new Error("the sandbox admin cannot log in");
+    return await body(admin);
+  } finally {
+    admin.close();
   }
 }
