@@ -16,6 +16,8 @@ import { redisContract } from "./redis/contract.ts";
 import { openRedisProbe } from "./redis/probes.ts";
 import { createMinioStore } from "./minio/store.ts";
 import { inspectMinio } from "./minio/inspect.ts";
+import { minioContract } from "./minio/contract.ts";
+import { openMinioProbe } from "./minio/probes.ts";
 import { createQdrantStore } from "./qdrant/store.ts";
 import { inspectQdrant } from "./qdrant/inspect.ts";
 import { qdrantContract } from "./qdrant/contract.ts";
@@ -58,6 +60,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.minio && createMinioStore(e.minio),
     inspect: (e) => e.minio && inspectMinio(e.minio),
+    contract: minioContract,
+    openProbe: (e) => e.minio && openMinioProbe(e.minio),
   },
   {
     name: "qdrant",

@@ -17,6 +17,11 @@ export interface RequestToSign {
   url: URL;
   headers: Record<string, string>;
   body: Uint8Array;
+  /**
+   * The path exactly as sent, when it must not go through URL normalisation (probes send
+   * `..` segments and encoded slashes on purpose); defaults to `url.pathname`.
+   */
+  rawPath?: string;
 }
 
 function hmac(key: Uint8Array, data: string): Promise<Uint8Array> {
@@ -34,8 +39,27 @@ export function uriEncode(text: string, keepSlash = false): string {
   return out;
 }
 
+/**
+ * The server signs the path it decoded (Go's URL.Path), encoded once per segment; a
+ * malformed escape stays as it is, as Go leaves it.
+ */
+export function canonicalPath(sentPath: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(sentPath);
+  } catch {
+    decoded = sentPath;
+  }
+  return uriEncode(decoded, true);
+}
+
 function canonicalQuery(url: URL): string {
-  const pairs = [...url.searchParams.entries()].map(([k, v]) => [uriEncode(k), uriEncode(v)]);
+  return canonicalPairs([...url.searchParams.entries()]);
+}
+
+/** Query pairs encoded and sorted as SigV4 wants them; also the form probes send. */
+export function canonicalPairs(query: readonly [string, string][]): string {
+  const pairs = query.map(([k, v]) => [uriEncode(k), uriEncode(v)]);
   pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join("&");
 }
@@ -66,8 +90,7 @@ export async function signRequest(
   const canonicalHeaders = names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}\n`)
     .join("");
   const signedHeaders = names.join(";");
-  // The path is already percent-encoded by URL; decode then encode once, per segment.
-  const path = uriEncode(decodeURIComponent(request.url.pathname), true);
+  const path = canonicalPath(request.rawPath ?? request.url.pathname);
   const canonicalRequest = [
     request.method,
     path,
@@ -77,18 +100,76 @@ export async function signRequest(
     payloadHash,
   ].join("\n");
   const scope = `${day}/${credentials.region}/${service}/aws4_request`;
-  const stringToSign = [
-    "AWS4-HMAC-SHA256",
-    date,
-    scope,
-    encodeHex(await sha256(utf8.encode(canonicalRequest))),
-  ].join("\n");
-  let key = await hmac(utf8.encode(`AWS4${credentials.secretKey}`), day);
-  key = await hmac(key, credentials.region);
-  key = await hmac(key, service);
-  key = await hmac(key, "aws4_request");
-  const signature = encodeHex(await hmac(key, stringToSign));
+  const signature = await signString(
+    credentials,
+    day,
+    await stringToSign(date, scope, canonicalRequest),
+    service,
+  );
   headers["authorization"] =
     `AWS4-HMAC-SHA256 Credential=${credentials.accessKey}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
+}
+
+async function stringToSign(date: string, scope: string, canonicalRequest: string) {
+  const hash = encodeHex(await sha256(utf8.encode(canonicalRequest)));
+  return ["AWS4-HMAC-SHA256", date, scope, hash].join("\n");
+}
+
+async function signingKey(
+  credentials: SigningCredentials,
+  day: string,
+  service: string,
+): Promise<Uint8Array> {
+  let key = await hmac(utf8.encode(`AWS4${credentials.secretKey}`), day);
+  key = await hmac(key, credentials.region);
+  key = await hmac(key, service);
+  return await hmac(key, "aws4_request");
+}
+
+/** `HMAC-SHA256(signing key, text)` in hex: the signature of a POST policy or a presigned string. */
+export async function signString(
+  credentials: SigningCredentials,
+  day: string,
+  text: string,
+  service = "s3",
+): Promise<string> {
+  return encodeHex(await hmac(await signingKey(credentials, day, service), text));
+}
+
+/**
+ * The query parameters of a presigned URL (AWS SigV4 query authentication, host the only
+ * signed header, payload unsigned), to append to the path as sent.
+ */
+export async function presignQuery(
+  request: { method: string; url: URL; rawPath?: string; query: [string, string][] },
+  credentials: SigningCredentials & { sessionToken?: string },
+  expiresSeconds: number,
+  now = new Date(),
+): Promise<[string, string][]> {
+  const date = amzDate(now);
+  const day = date.slice(0, 8);
+  const scope = `${day}/${credentials.region}/s3/aws4_request`;
+  const params: [string, string][] = [
+    ...request.query,
+    ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
+    ["X-Amz-Credential", `${credentials.accessKey}/${scope}`],
+    ["X-Amz-Date", date],
+    ["X-Amz-Expires", String(expiresSeconds)],
+    ["X-Amz-SignedHeaders", "host"],
+    ...(credentials.sessionToken
+      ? [["X-Amz-Security-Token", credentials.sessionToken] as [string, string]]
+      : []),
+  ];
+  const canonical = canonicalPairs(params);
+  const canonicalRequest = [
+    request.method,
+    canonicalPath(request.rawPath ?? request.url.pathname),
+    canonical,
+    `host:${request.url.host}\n`,
+    "host",
+    "UNSIGNED-PAYLOAD",
+  ].join("\n");
+  const text = await stringToSign(date, scope, canonicalRequest);
+  return [...params, ["X-Amz-Signature", await signString(credentials, day, text)]];
 }
