@@ -25,8 +25,8 @@ function xml(text: string): string {
     "&quot;",
   )
     // XML 1.0 cannot carry most control characters, which fuzzed names may hold.
-    // deno-lint-ignore no-control-regex
     .replace(
+      // deno-lint-ignore no-control-regex
       /[\x00-\x08\x0b\x0c\x0e-\x1f]/g,
       (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
     );
