@@ -20,6 +20,7 @@ import { identityFileText } from "../keys/age.ts";
 import { recipientOf } from "../keys/age.ts";
 import { identitiesInRegistry, randomSecret } from "../keys/testing.ts";
 import { COMMANDS } from "../cli.ts";
+import { postgresDatabase } from "../tenant/names.ts";
 
 await testStores();
 await ensureTools(() => {});
@@ -197,16 +198,22 @@ Deno.test("secrets show: refuses a non-terminal unless --json or --force, and is
   assert.match(refused.stderr, /refusing to print credentials to something that is not a terminal/);
   assert.equal(refused.stdout, "");
 
-  assert.deepEqual(JSON.parse((await cli(["secrets", "show", id, "--json"])).stdout), {
-    postgres,
-    minio,
-  });
-  assert.deepEqual(
-    JSON.parse((await cli(["secrets", "show", id, "--store", "minio", "--json"])).stdout),
-    { minio },
+  // What the tenant's applications get: each store's connection details with the recorded
+  // credential (no tenant file declares it, so PostgreSQL's is its own database).
+  const details = JSON.parse((await cli(["secrets", "show", id, "--json"])).stdout);
+  assert.deepEqual(Object.keys(details).sort(), ["minio", "postgres"]);
+  assert.equal(details.postgres.role, postgres.role);
+  assert.equal(details.postgres.database, postgresDatabase(id));
+  assert.equal(decodeURIComponent(new URL(details.postgres.url).password), postgres.password);
+  assert.equal(details.minio.access_key, minio.access_key);
+  assert.equal(details.minio.secret_key, minio.secret_key);
+  const minioOnly = JSON.parse(
+    (await cli(["secrets", "show", id, "--store", "minio", "--json"])).stdout,
   );
+  assert.deepEqual(Object.keys(minioOnly), ["minio"]);
+  assert.equal(minioOnly.minio.secret_key, minio.secret_key);
   const text = await cli(["secrets", "show", id, "--force"]);
-  assert.match(text.stdout, new RegExp(`^postgres\\n {2}password {2}${postgres.password}$`, "m"));
+  assert.match(text.stdout, new RegExp(`^ {2}url +postgres://tenant_x:${postgres.password}@`, "m"));
   assert.match(text.stdout, new RegExp(`^ {2}secret_key {2}${minio.secret_key}$`, "m"));
 
   assert.match(

@@ -23,6 +23,8 @@ export interface PostgresCheck extends ContractCheck {
    * with the reason; such a check is proven by the store tests named in `storeTests`.
    */
   outsideProbes?: string;
+  /** Set when the probes attempt it only where the server has what it needs. */
+  onlyWhen?: string;
 }
 
 export interface PostgresResidualLeak extends ResidualLeak {
@@ -345,13 +347,25 @@ const checks: PostgresCheck[] = [
     storeTests: `store_database_test "reaches its own"`,
   },
   {
+    id: "PG-039",
+    severity: "critical",
+    group: "server",
+    kind: "isolation",
+    title: "Reach other databases through dblink or postgres_fdw",
+    attempt:
+      "dblink, dblink_connect, dblink_exec and dblink_connect_u (from the schema the extension is in) to the victim's and every other database, as the victim, the admin or itself, without a password; CREATE SERVER … FOREIGN DATA WRAPPER postgres_fdw pointing at the victim's database",
+    expected:
+      "`2F003` password is required (dblink's own refusal of a non-superuser), or `42501` (schema, dblink_connect_u, the foreign-data wrapper)",
+    onlyWhen: "dblink or postgres_fdw is installed in a shared database",
+  },
+  {
     id: "PG-036",
     severity: "high",
     group: "server",
     kind: "isolation",
     title: "Call server administration functions",
     attempt:
-      "every other function `pg_proc` lists as closed to PUBLIC: backups, WAL, recovery, replication origins, statistics resets, configuration reload, log rotation, memory contexts of other sessions …",
+      "every other function `pg_proc` lists as closed to PUBLIC: backups, WAL, recovery, replication origins, statistics resets, configuration reload, log rotation, memory contexts of other sessions …; CHECKPOINT",
     expected: `${DENIED}: permission denied for function`,
   },
   // What the catalogs reveal, where the server closes it.
@@ -507,6 +521,11 @@ export const postgresContract: PostgresAreaContract = {
 /** Isolation checks the probes attempt (every one but those proven by store tests only). */
 export function probedIsolationChecks(): string[] {
   return checks.filter((c) => c.kind === "isolation" && !c.outsideProbes).map((c) => c.id);
+}
+
+/** Checks the probes attempt only where the server has what they need (`onlyWhen`). */
+export function conditionalChecks(): string[] {
+  return checks.filter((c) => c.onlyWhen).map((c) => c.id);
 }
 
 export function controlChecks(): string[] {

@@ -35,7 +35,8 @@ function coverage(check: PostgresCheck): string {
   if (check.outsideProbes) {
     return `store tests only (${check.outsideProbes}): ${check.storeTests ?? "none"}`;
   }
-  return check.storeTests ? `probes; ${check.storeTests}` : "probes";
+  const probes = check.onlyWhen ? `probes, when ${check.onlyWhen}` : "probes";
+  return check.storeTests ? `${probes}; ${check.storeTests}` : probes;
 }
 
 export function renderChecks(checks: readonly PostgresCheck[] = postgresContract.checks): string {

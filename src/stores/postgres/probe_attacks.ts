@@ -16,6 +16,7 @@ import { isSharedDatabase, tenantOf } from "./observe.ts";
 import { tenantDatabase } from "./resources.ts";
 import { POLICY_NAME } from "./shared_tables.ts";
 import { quoteIdent, quoteLiteral } from "./sql_text.ts";
+import { INSUFFICIENT_PRIVILEGE as INSUFFICIENT_PRIVILEGE_STATE } from "./probe_outcome.ts";
 import {
   controlNames,
   describeGuess,
@@ -1068,7 +1069,8 @@ const signalVictimSession: Family = (ctx) => {
 const extensionsAndLanguages: Family = (ctx) => {
   const { attacker } = ctx;
   const installedHere = attacker.mode === "schema"
-    ? ctx.surface.sharedDatabases.find((d) => d.name === attacker.database)?.extensions ?? []
+    ? (ctx.surface.sharedDatabases.find((d) => d.name === attacker.database)?.extensions ?? [])
+      .map((e) => e.name)
     : [];
   const installed = new Set([
     ...installedHere,
@@ -1131,6 +1133,60 @@ const extensionsAndLanguages: Family = (ctx) => {
   return oneOf(...options);
 };
 
+/** SQLSTATE with which dblink refuses a non-superuser's connection without a password. */
+const PASSWORD_REQUIRED = "2F003";
+
+/**
+ * dblink and postgres_fdw, where the operator installed them in the attacker's (shared)
+ * database: connections to the victim's database without a password (never with one:
+ * an attempt holds no secret), and foreign servers pointing there.
+ */
+const otherDatabasesThroughExtensions: Family = (ctx) => {
+  const installed =
+    ctx.surface.sharedDatabases.find((d) =>
+      ctx.attacker.mode === "schema" && d.name === ctx.attacker.database
+    )?.extensions ?? [];
+  const dblink = installed.find((e) => e.name === "dblink");
+  const fdw = installed.find((e) => e.name === "postgres_fdw");
+  const on = (sql: string) =>
+    statement("PG-039", ctx.attacker.database, sql, {
+      refusal: { kind: "error", states: [INSUFFICIENT_PRIVILEGE_STATE, PASSWORD_REQUIRED] },
+    });
+  const options: fc.Arbitrary<Attempt>[] = [];
+  if (dblink) {
+    const s = quoteIdent(dblink.schema);
+    const targets = [
+      ctx.victim.database,
+      ...ctx.surface.databases.filter((d) => d.allowConnections && d.name !== ctx.attacker.database)
+        .map((d) => d.name),
+    ];
+    options.push(
+      fc.tuple(
+        fc.constantFrom(...targets),
+        fc.constantFrom("", ` user=${ctx.victim.role}`, ` user=${ctx.surface.adminRole}`),
+      ).chain(([database, user]) =>
+        literalSpellings(`dbname=${database}${user}`).chain((conn) =>
+          fc.constantFrom(
+            on(`SELECT * FROM ${s}.dblink(${conn}, 'SELECT 1') AS t(i int)`),
+            on(`SELECT ${s}.dblink_connect(${conn})`),
+            on(`SELECT ${s}.dblink_connect('bulkhead_probe', ${conn})`),
+            on(`SELECT ${s}.dblink_exec(${conn}, 'SELECT 1')`),
+            on(`SELECT ${s}.dblink_connect_u(${conn})`),
+          )
+        )
+      ),
+    );
+  }
+  if (fdw) {
+    options.push(
+      fc.tuple(freeName(ctx), literalSpellings(ctx.victim.database)).map(([x, database]) =>
+        on(`CREATE SERVER ${x} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname ${database})`)
+      ),
+    );
+  }
+  return options.length > 0 ? oneOf(...options) : undefined;
+};
+
 const PARAMETER_NAME = /^[a-z][a-z0-9_.]*$/;
 
 const serverSettings: Family = (ctx) => {
@@ -1161,12 +1217,15 @@ const serverSettings: Family = (ctx) => {
   return options.length > 0 ? oneOf(...options) : undefined;
 };
 
-const adminFunctions: Family = (ctx) =>
-  restrictedCalls(
+const adminFunctions: Family = (ctx) => {
+  const calls = restrictedCalls(
     ctx,
     "PG-036",
     ctx.surface.restrictedFunctions.filter((f) => !isFileFunction(f.name)),
   );
+  const checkpoint = fc.constant(statement("PG-036", ctx.attacker.database, "CHECKPOINT"));
+  return calls ? oneOf(calls, checkpoint) : checkpoint;
+};
 
 // ---- what the catalogs reveal ---------------------------------------------------------
 
@@ -1243,6 +1302,7 @@ export const ATTACK_FAMILIES: readonly Family[] = [
   serverPrograms,
   signalVictimSession,
   extensionsAndLanguages,
+  otherDatabasesThroughExtensions,
   serverSettings,
   adminFunctions,
   closedCatalogs,

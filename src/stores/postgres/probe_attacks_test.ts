@@ -93,7 +93,11 @@ export const SURFACE: ServerSurface = {
   sharedDatabases: [{
     name: "bulkhead_shared_standard",
     namespaces: ["information_schema", "pg_catalog", "public", "shared"],
-    extensions: ["plpgsql"],
+    extensions: [
+      { name: "dblink", schema: "shared" },
+      { name: "plpgsql", schema: "pg_catalog" },
+      { name: "postgres_fdw", schema: "public" },
+    ],
     tables: [
       { name: "orders", insertable: true, key: { column: "id", type: "integer" } },
       { name: "Legacy Table", insertable: false, key: null },

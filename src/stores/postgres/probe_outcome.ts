@@ -60,9 +60,12 @@ export function connectFailureOutcome(
   return { kind: "error", message: `could not connect to ${what}: ${describeFailure(failure)}` };
 }
 
-/** The statement under test failed. */
-export function statementFailureOutcome(failure: Failure): Outcome {
-  if (failure.code === INSUFFICIENT_PRIVILEGE) {
+/** The statement under test failed: a refusal only with one of `states`. */
+export function statementFailureOutcome(
+  failure: Failure,
+  states: readonly string[] = [INSUFFICIENT_PRIVILEGE],
+): Outcome {
+  if (failure.code && states.includes(failure.code)) {
     return { kind: "denied", code: failure.code, message: failure.message };
   }
   return { kind: "error", message: `the server answered: ${describeFailure(failure)}` };

@@ -57,6 +57,10 @@ Deno.test("probe outcome: a failed statement is a refusal only with 42501", () =
     assert.equal(statementFailureOutcome({ code, message: "x" }).kind, "error", code);
   }
   assert.equal(statementFailureOutcome({ message: "Connection terminated" }).kind, "error");
+  const passwordRequired = { code: "2F003", message: "password is required" };
+  assert.equal(statementFailureOutcome(passwordRequired).kind, "error", "not by default");
+  assert.equal(statementFailureOutcome(passwordRequired, ["42501", "2F003"]).kind, "denied");
+  assert.equal(statementFailureOutcome(refused, ["2F003"]).kind, "error", "only the states given");
 });
 
 Deno.test("probe outcome: a statement that succeeded is a leak unless the refusal says otherwise", () => {

@@ -12,8 +12,11 @@ import type { PasswordGuess } from "./probe_names.ts";
 
 /** How the server's refusal shows. */
 export type Refusal =
-  /** An error with SQLSTATE 42501 (insufficient_privilege). */
-  | { kind: "error" }
+  /**
+   * An error with SQLSTATE 42501 (insufficient_privilege), or one of `states` where an
+   * extension refuses with its own (dblink: 2F003, a password is required).
+   */
+  | { kind: "error"; states?: string[] }
   /** 42501, or the warning that nothing was granted (01007) or revoked (01006). */
   | { kind: "grant" }
   /**

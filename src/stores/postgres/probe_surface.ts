@@ -46,7 +46,8 @@ export interface SharedDatabaseSurface {
   name: string;
   /** Schemas that belong to no tenant (public, shared, pg_catalog, information_schema, …). */
   namespaces: string[];
-  extensions: string[];
+  /** Installed extensions and the schema their objects are in. */
+  extensions: { name: string; schema: string }[];
   tables: SharedTableEntry[];
 }
 
@@ -147,7 +148,9 @@ const SHARED_DATABASE_QUERY = `select
   (select coalesce(json_agg(n.nspname order by n.nspname), '[]') from pg_namespace n
     where n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
       and n.nspname not like 'tenant\\_%') as namespaces,
-  (select coalesce(json_agg(e.extname order by e.extname), '[]') from pg_extension e) as extensions,
+  (select coalesce(json_agg(json_build_object('name', e.extname, 'schema', n.nspname)
+      order by e.extname), '[]')
+     from pg_extension e join pg_namespace n on n.oid = e.extnamespace) as extensions,
   (select coalesce(json_agg(json_build_object('name', c.relname,
       'insertable', not exists (select 1 from pg_attribute a where a.attrelid = c.oid
           and a.attnum > 0 and not a.attisdropped and a.attnotnull and not a.atthasdef

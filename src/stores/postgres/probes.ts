@@ -457,7 +457,10 @@ export class PostgresProbe implements StoreProbe {
           witness,
         );
       } catch (error) {
-        outcome = statementFailureOutcome(failureOf(error));
+        outcome = statementFailureOutcome(
+          failureOf(error),
+          request.refusal.kind === "error" ? request.refusal.states : undefined,
+        );
       }
       if (request.transaction) {
         await session.sql.unsafe("rollback").catch(() => {});
