@@ -10,6 +10,8 @@ import type { Store, StoreSecret } from "./store.ts";
 import { STORE_ENV } from "../config.ts";
 import { createPostgresStore } from "./postgres/store.ts";
 import { inspectPostgres } from "./postgres/inspect.ts";
+import { postgresContract } from "./postgres/contract.ts";
+import { openPostgresProbe } from "./postgres/probes.ts";
 import { createRedisStore } from "./redis/store.ts";
 import { inspectRedis } from "./redis/inspect.ts";
 import { redisContract } from "./redis/contract.ts";
@@ -46,6 +48,8 @@ export const STORE_REGISTRATIONS: readonly StoreRegistration[] = [
     optional: false,
     open: (e) => e.postgres && createPostgresStore(e.postgres),
     inspect: (e) => e.postgres && inspectPostgres(e.postgres.url),
+    contract: postgresContract,
+    openProbe: (e) => e.postgres && openPostgresProbe(e.postgres),
   },
   {
     name: "redis",

@@ -10,6 +10,8 @@ import { postgresRole, postgresSharedDatabase } from "../../tenant/names.ts";
 import { convergeStore, testTenant } from "../testing.ts";
 import { attemptAsTenant, connectAsTenant } from "./tenant_session.ts";
 import { asAdmin, sandboxPostgres, withTenants } from "./testing.ts";
+import type { PostgresEndpoint } from "../../config.ts";
+import type { StoreSecret } from "../store.ts";
 
 const SHARED = postgresSharedDatabase("standard");
 
@@ -121,5 +123,87 @@ Deno.test("postgres residual PG-R05: a unique key in a shared table reveals anot
     } finally {
       await asAdmin([`drop table if exists ${table}`], SHARED);
     }
+  });
+});
+
+/** A large object the tenant creates in the shared database; its OID. */
+async function largeObject(
+  endpoint: PostgresEndpoint,
+  secret: StoreSecret,
+  body: string,
+): Promise<number> {
+  const made = await attemptAsTenant(endpoint, secret, SHARED, [
+    `select lo_from_bytea(0, convert_to('${body}', 'UTF8'))::int8 as oid`,
+  ]);
+  assert.equal(made.outcome, "allowed", JSON.stringify(made));
+  return made.outcome === "allowed" ? Number(made.rows[0].oid) : 0;
+}
+
+Deno.test("postgres residual PG-R06: in a shared database, every large object's OID and owner, not its contents", async () => {
+  const endpoint = await sandboxPostgres();
+  const [a, b] = pair("schema");
+  await withTenants([a, b], async (_store, secrets) => {
+    const oid = await largeObject(endpoint, secrets.get(b.id)!, "b-private");
+    const seen = await attemptAsTenant(endpoint, secrets.get(a.id)!, SHARED, [
+      `select pg_get_userbyid(lomowner)::text as owner from pg_largeobject_metadata where oid = ${oid}`,
+    ]);
+    assert.deepEqual(seen, { outcome: "allowed", rows: [{ owner: postgresRole(b.id) }] });
+    const read = await attemptAsTenant(endpoint, secrets.get(a.id)!, SHARED, [
+      `select lo_get(${oid})`,
+    ]);
+    assert.equal(read.outcome === "denied" && read.code, "42501");
+  });
+});
+
+Deno.test("postgres residual PG-R08: in a shared database, one tenant can lock a shared table against the others", async () => {
+  const endpoint = await sandboxPostgres();
+  const [a, b] = pair("schema");
+  const table = `shared.locks_${a.id.replaceAll("-", "_")}`;
+  await withTenants([a, b], async (store, secrets) => {
+    const holder = connectAsTenant(endpoint, secrets.get(a.id)!, SHARED);
+    try {
+      await asAdmin([
+        `create table ${table} (id int generated always as identity primary key,
+           tenant text not null default current_user)`,
+      ], SHARED);
+      await convergeStore(store, [a, b], secrets);
+      const reserved = await holder.reserve();
+      try {
+        await reserved.unsafe("begin");
+        await reserved.unsafe(`lock table ${table} in access exclusive mode`);
+        const blocked = await attemptAsTenant(endpoint, secrets.get(b.id)!, SHARED, [
+          "set lock_timeout = '300ms'",
+          `select count(*) from ${table}`,
+        ]);
+        assert.equal(blocked.outcome, "error");
+        assert.equal(blocked.outcome === "error" && blocked.code, "55P03", "lock_not_available");
+        await reserved.unsafe("rollback");
+      } finally {
+        reserved.release();
+      }
+    } finally {
+      await holder.end();
+      await asAdmin([`drop table if exists ${table}`], SHARED);
+    }
+  });
+});
+
+Deno.test("postgres residual PG-R09: in a shared database, a tenant can share its own large object, never take another's", async () => {
+  const endpoint = await sandboxPostgres();
+  const [a, b] = pair("schema");
+  await withTenants([a, b], async (_store, secrets) => {
+    const oid = await largeObject(endpoint, secrets.get(a.id)!, "a-shares");
+    const granted = await attemptAsTenant(endpoint, secrets.get(a.id)!, SHARED, [
+      `grant select on large object ${oid} to ${postgresRole(b.id)}`,
+    ]);
+    assert.equal(granted.outcome, "allowed");
+    const read = await attemptAsTenant(endpoint, secrets.get(b.id)!, SHARED, [
+      `select convert_from(lo_get(${oid}), 'UTF8') as body`,
+    ]);
+    assert.deepEqual(read, { outcome: "allowed", rows: [{ body: "a-shares" }] });
+    const taken = await attemptAsTenant(endpoint, secrets.get(b.id)!, SHARED, [
+      `alter large object ${oid} owner to ${postgresRole(b.id)}`,
+    ]);
+    assert.equal(taken.outcome === "denied" && taken.code, "42501");
   });
 });
