@@ -91,15 +91,33 @@ Deno.test("audit: drift injected by hand is a finding (exit 1) until apply repai
       "json",
     ]);
   try {
-    await withAdmin((admin) => admin.call("ACL", "SETUSER", `tenant-${ids[0]}`, "~*", "+@all"));
+    // An operator's mistake: the first tenant may now read the second tenant's keys.
+    await withAdmin((admin) =>
+      admin.call("ACL", "SETUSER", `tenant-${ids[0]}`, `%R~tenant:${ids[1]}:*`)
+    );
     const dirty = await audit();
     assert.equal(dirty.code, 1, dirty.stdout + dirty.stderr);
     assert.match(dirty.stdout, /^drift +found: 1 changes/m);
     assert.match(
       dirty.stdout,
-      new RegExp(`update redis\\.acl_user\\.tenant-${ids[0]} \\(drifted: `),
+      new RegExp(`update redis\\.acl_user\\.tenant-${ids[0]} \\(drifted: keys\\)`),
+    );
+    assert.match(
+      dirty.stdout,
+      new RegExp(
+        `^FAIL RD-001 \\(critical\\) Read another tenant's keys: ${ids[0]} → ${ids[1]}: `,
+        "m",
+      ),
     );
     assert.match(dirty.stdout, /Audit: FAIL/);
+    const report = await readReport(
+      join(/^Reports: (\S+)\//m.exec(dirty.stdout)![1], "report.json"),
+    );
+    const failure = report.failures.find((x) => x.check_id === "RD-001")!;
+    assert.equal(failure.tenant, ids[0]);
+    assert.equal(failure.victim, ids[1]);
+    assert.equal(failure.outcome.kind, "allowed");
+    assert.match(failure.replay, /^bulkhead conformance --stores redis --tenants /);
     assert.equal((await f.cli(["apply", "--auto-approve", ...targets])).code, 0);
     const clean = await audit();
     assert.equal(clean.code, 0, clean.stdout);

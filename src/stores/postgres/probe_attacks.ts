@@ -170,7 +170,7 @@ function oneOf<T>(...options: fc.Arbitrary<T>[]): fc.Arbitrary<T> {
   return fc.oneof(...options);
 }
 
-function isTenantOrSharedDatabase(name: string): boolean {
+export function isTenantOrSharedDatabase(name: string): boolean {
   return tenantOf(name) !== undefined || isSharedDatabase(name);
 }
 
@@ -1476,8 +1476,14 @@ export function fixedAttempts(
 ): { as: string; attempt: Attempt }[] {
   const out: { as: string; attempt: Attempt }[] = [];
   for (const t of tenants) {
+    // With only schema tenants in one shared database there is no other tenant database
+    // to try: the sweep would find nothing, which is no evidence either way.
+    const otherTenantDatabases = surface.databases.some((d) =>
+      d.allowConnections && d.name !== t.database && isTenantOrSharedDatabase(d.name)
+    );
     for (const sweep of Object.keys(SWEEP_CHECKS) as SweepKind[]) {
       if (sweep === "shared-rows") continue;
+      if (sweep === "tenant-databases" && !otherTenantDatabases) continue;
       out.push({ as: t.id, attempt: attemptOf(SWEEP_CHECKS[sweep], { kind: "sweep", sweep }) });
     }
     const tables = surface.sharedDatabases.find((d) => d.name === t.database)?.tables ?? [];

@@ -30,6 +30,7 @@ import {
   fixtureNames,
   functionCall,
   isFileFunction,
+  isTenantOrSharedDatabase,
   type ProbeTarget,
   probeTarget,
   sweepCheck,
@@ -151,10 +152,6 @@ async function mapLimit<T, R>(
     }
   }));
   return out;
-}
-
-function isTenantOrSharedDatabase(name: string): boolean {
-  return tenantOf(name) !== undefined || isSharedDatabase(name);
 }
 
 function randomTag(): string {
