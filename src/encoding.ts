@@ -51,3 +51,11 @@ export async function hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uin
   );
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data as BufferSource));
 }
+
+/**
+ * A random credential: `bytes` random bytes as lowercase hex. Hex holds no character a
+ * URL, a shell, a command line flag parser or SASLprep could misread.
+ */
+export function randomCredential(bytes = 32): string {
+  return encodeHex(crypto.getRandomValues(new Uint8Array(bytes)));
+}

@@ -49,7 +49,9 @@ export async function mc(
       JSON.parse(l)
     );
     if (out.code !== 0 && !options.allowFailure) {
-      const secrets = [endpoint.secretKey, encodeURIComponent(endpoint.secretKey)];
+      // Arguments may hold secrets too (e.g. `admin user add alias user SECRET`).
+      const secrets = [endpoint.secretKey, encodeURIComponent(endpoint.secretKey), ...args.slice(3)]
+        .filter((s) => s.length >= 8);
       throw new Error(
         `mc ${args.slice(0, 3).join(" ")} failed (exit ${out.code}): ${
           redact(out.stdout + out.stderr, secrets).trim().slice(0, 500)

@@ -66,7 +66,6 @@ import {
   readSharedTables,
   type ServerSurface,
 } from "./probe_surface.ts";
-import { isSharedDatabase, tenantOf } from "./observe.ts";
 import { quoteIdent, quoteLiteral } from "./sql_text.ts";
 import { WRITE_PATHS } from "./probe_names.ts";
 

@@ -16,7 +16,7 @@ import type {
   Store,
   StoreSecret,
 } from "../store.ts";
-import { encodeBase64 } from "../../encoding.ts";
+import { randomCredential } from "../../encoding.ts";
 import { type ApplyEnv, applyGrants, applyRole } from "./apply_roles.ts";
 import { applyCluster, applyDatabase } from "./apply_databases.ts";
 import { applySchema } from "./apply_schemas.ts";
@@ -38,12 +38,6 @@ import {
 import { desiredSharedResources, desiredTenantResources, tenantDatabase } from "./resources.ts";
 import { verifierMatches } from "./scram.ts";
 import { tenantUrl } from "./tenant_session.ts";
-
-/** 32 random bytes, base64url: printable ASCII, so SASLprep leaves it alone. */
-function randomPassword(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return encodeBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
 
 export class PostgresStore implements Store {
   readonly name = "postgres" as const;
@@ -143,7 +137,7 @@ export class PostgresStore implements Store {
   }
 
   newCredential(tenant: Tenant): Promise<StoreSecret> {
-    return Promise.resolve({ role: postgresRole(tenant.id), password: randomPassword() });
+    return Promise.resolve({ role: postgresRole(tenant.id), password: randomCredential(32) });
   }
 
   async apply(change: Change, context: ApplyContext): Promise<void> {

@@ -6,7 +6,7 @@
 import type { Redis } from "ioredis";
 import { endpointOf, ENV, type RedisEndpoint } from "../../config.ts";
 import { describeConnectionFailure } from "../inspect.ts";
-import { encodeHex, sha256Hex } from "../../encoding.ts";
+import { randomCredential, sha256Hex } from "../../encoding.ts";
 import type { Tenant } from "../../tenant/model.ts";
 import { redisKeyPrefix, redisUser, tenantIdFromName } from "../../tenant/names.ts";
 import {
@@ -169,8 +169,10 @@ export class RedisStore implements Store {
   }
 
   newCredential(tenant: Tenant): Promise<StoreSecret> {
-    const bytes = crypto.getRandomValues(new Uint8Array(PASSWORD_BYTES));
-    return Promise.resolve({ username: redisUser(tenant.id), password: encodeHex(bytes) });
+    return Promise.resolve({
+      username: redisUser(tenant.id),
+      password: randomCredential(PASSWORD_BYTES),
+    });
   }
 
   async apply(change: Change, context: ApplyContext): Promise<void> {
