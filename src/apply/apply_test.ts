@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { engineFixture } from "./testing.ts";
 import { uniqueTenantId } from "../sandbox/testing.ts";
 import { connectAsTenant } from "../stores/redis/probe.ts";
+import { attemptAsTenant } from "../stores/postgres/tenant_session.ts";
+import { TenantS3Client } from "../stores/minio/tenant_s3.ts";
 import { withAdmin } from "../stores/redis/testing.ts";
 import { masterKeysFromEnv, readTenantSecrets } from "../keys/mod.ts";
 import { testStores } from "../sandbox/testing.ts";
@@ -139,9 +141,20 @@ Deno.test("apply: a saved plan is refused when the live state or the tenant file
 });
 
 Deno.test("apply: killed mid-way (SIGKILL), the next apply converges with every credential recorded", async () => {
-  await using f = await engineFixture(STORES);
+  // All three stores, both PostgreSQL isolation modes: a crash may hit any of them.
+  await using f = await engineFixture({ postgres: { isolation: "schema" }, redis: {}, minio: {} });
   const ids = Array.from({ length: 8 }, () => uniqueTenantId("kl"));
-  for (const id of ids) await f.writeTenant(id);
+  for (const [i, id] of ids.entries()) {
+    await f.writeTenant(
+      id,
+      i % 2
+        ? {
+          tier: "enterprise",
+          stores: { postgres: { isolation: "database" }, redis: {}, minio: {} },
+        }
+        : {},
+    );
+  }
   const targets = ids.flatMap((id) => ["--target", id]);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -180,13 +193,24 @@ Deno.test("apply: killed mid-way (SIGKILL), the next apply converges with every 
   const plan = await f.cli(["plan", "--detailed-exitcode", ...targets]);
   assert.equal(plan.code, 0, plan.stdout);
 
-  // Every tenant user that exists logs in with the credential the registry holds.
-  const { redis } = await testStores();
+  // Every tenant's login, in every store, works with the credential the registry holds.
+  const stores = await testStores();
   const master = await masterKeysFromEnv();
-  for (const id of ids) {
-    const secret = (await readTenantSecrets(f.registry.registry, master, id))?.redis;
-    assert.ok(secret, `credential of ${id} recorded`);
-    (await connectAsTenant(redis!.url, secret)).close();
+  for (const [i, id] of ids.entries()) {
+    const secrets = await readTenantSecrets(f.registry.registry, master, id);
+    assert.ok(secrets?.redis && secrets.postgres && secrets.minio, `credentials of ${id} recorded`);
+    (await connectAsTenant(stores.redis!.url, secrets.redis)).close();
+    const database = i % 2 ? `tenant_${id.replaceAll("-", "_")}` : "bulkhead_shared_standard";
+    const pg = await attemptAsTenant(stores.postgres!, secrets.postgres, database, [
+      "select 1 as one",
+    ]);
+    assert.equal(pg.outcome, "allowed", `${id} logs in to PostgreSQL`);
+    const s3 = new TenantS3Client({
+      endpoint: stores.minio!.endpoint,
+      access_key: secrets.minio.access_key,
+      secret_key: secrets.minio.secret_key,
+    });
+    assert.deepEqual(await s3.listObjects(`tenant-${id}`), [], `${id} lists its bucket`);
   }
 });
 
