@@ -21,6 +21,7 @@ import { auditCommand, conformanceCommand } from "./commands/conformance.ts";
 import { errorText } from "./stores/inspect.ts";
 
 import { VERSION } from "./version.ts";
+import { ENV_DOCS } from "./config.ts";
 
 export { VERSION };
 
@@ -53,6 +54,7 @@ function findCommand(words: string[]): { command?: Command; rest: string[]; grou
 
 export function renderMainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const envWidth = Math.max(...Object.keys(ENV_DOCS).map((name) => name.length));
   return [
     `bulkhead ${VERSION}: declarative tenant isolation for PostgreSQL, Redis, MinIO and Qdrant`,
     "",
@@ -62,6 +64,9 @@ export function renderMainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Exit codes: 0 clean, 1 finding (invalid files, drift, isolation failure), 2 could not run.",
+    "",
+    "Environment (`bulkhead sandbox env` prints the store variables for the sandbox):",
+    ...Object.entries(ENV_DOCS).map(([name, doc]) => `  ${name.padEnd(envWidth)}  ${doc}`),
   ].join("\n");
 }
 

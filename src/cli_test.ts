@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { COMMANDS, main } from "./cli.ts";
 import { runCli } from "./sandbox/testing.ts";
+import { ENV } from "./config.ts";
 
 Deno.test("cli: every command has --help with usage, description and an example", async () => {
   for (const command of COMMANDS) {
@@ -13,6 +14,15 @@ Deno.test("cli: every command has --help with usage, description and an example"
   const top = await runCli(["--help"]);
   assert.equal(top.code, 0);
   for (const command of COMMANDS) assert.ok(top.stdout.includes(command.name));
+});
+
+Deno.test("cli: every environment variable is in the main help and in the README", async () => {
+  const top = await runCli(["--help"]);
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  for (const name of Object.values(ENV)) {
+    assert.match(top.stdout, new RegExp(`^  ${name} `, "m"), `${name} in --help`);
+    assert.ok(readme.includes(`\`${name}\``), `${name} in the README`);
+  }
 });
 
 Deno.test("cli: unknown commands, options and stray arguments exit 2 with the usage", async () => {

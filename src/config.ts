@@ -20,6 +20,10 @@ export const ENV = {
   masterRecipients: "BULKHEAD_MASTER_RECIPIENTS",
   masterIdentity: "BULKHEAD_MASTER_IDENTITY",
   masterIdentityFile: "BULKHEAD_MASTER_IDENTITY_FILE",
+  tenantsDir: "BULKHEAD_TENANTS_DIR",
+  actor: "BULKHEAD_ACTOR",
+  sandboxDir: "BULKHEAD_SANDBOX_DIR",
+  cacheDir: "BULKHEAD_CACHE_DIR",
 } as const;
 
 /** What each variable is for, for `--help` and the README. */
@@ -39,6 +43,10 @@ export const ENV_DOCS: Record<string, string> = {
   [ENV.masterRecipients]: "comma-separated age recipients (age1…) that wrap every tenant key",
   [ENV.masterIdentity]: "master age identity (AGE-SECRET-KEY-1…), or use the _FILE variable",
   [ENV.masterIdentityFile]: "file holding the master age identity",
+  [ENV.tenantsDir]: "tenant directory when --tenants-dir is not given (default tenants)",
+  [ENV.actor]: "who acts, for audit events (e.g. a CI job id; default user@host)",
+  [ENV.sandboxDir]: "sandbox state directory (default .bulkhead/sandbox in the project)",
+  [ENV.cacheDir]: "where built tools are cached (default ~/.cache/bulkhead)",
 };
 
 export interface PostgresEndpoint {

@@ -1,5 +1,6 @@
 /** The shape of a CLI command: its help, its options, and what it runs. */
 import { tenantIdProblem } from "../tenant/id.ts";
+import { ENV } from "../config.ts";
 
 export const EXIT = {
   /** Clean: no problem, no finding, no change (or changes applied). */
@@ -64,6 +65,6 @@ export const TENANTS_DIR_OPTION: Record<string, OptionSpec> = {
 };
 
 export function tenantsDir(values: ParsedArgs["values"]): string {
-  return (values["tenants-dir"] as string | undefined) ?? Deno.env.get("BULKHEAD_TENANTS_DIR") ??
+  return (values["tenants-dir"] as string | undefined) ?? Deno.env.get(ENV.tenantsDir) ??
     "tenants";
 }

@@ -56,7 +56,3 @@ export function countChanges(changes: readonly Change[]): ChangeCounts {
   for (const c of changes) counts[c.action]++;
   return counts;
 }
-
-export function planHasChanges(plan: Plan): boolean {
-  return plan.changes.length > 0;
-}

@@ -3,6 +3,7 @@
  * credentials of the stores it started. The file holds secrets: mode 600.
  */
 import { join, resolve } from "node:path";
+import { ENV } from "../config.ts";
 
 export interface PostgresState {
   port: number;
@@ -54,7 +55,7 @@ export interface SandboxState {
 
 /** Default state directory: `.bulkhead/sandbox` in the project, or BULKHEAD_SANDBOX_DIR. */
 export function sandboxDir(): string {
-  const explicit = Deno.env.get("BULKHEAD_SANDBOX_DIR");
+  const explicit = Deno.env.get(ENV.sandboxDir);
   if (explicit) return resolve(explicit);
   return resolve(new URL("../..", import.meta.url).pathname, ".bulkhead", "sandbox");
 }

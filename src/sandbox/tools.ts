@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { run } from "./process.ts";
+import { ENV } from "../config.ts";
 
 /** Go-built tools, pinned. MinIO and mc publish no semver tags: these are the module
  * proxy's pseudo-versions of their latest commits when this was pinned. */
@@ -21,7 +22,6 @@ export const APT_TOOLS = {
   redis: { package: "redis-server", program: "/usr/bin/redis-server" },
   age: { package: "age", program: "/usr/bin/age" },
 } as const;
-export type AptTool = keyof typeof APT_TOOLS;
 
 export interface ToolPaths {
   pgBin: string;
@@ -33,7 +33,7 @@ export interface ToolPaths {
 }
 
 export function cacheDir(): string {
-  const explicit = Deno.env.get("BULKHEAD_CACHE_DIR");
+  const explicit = Deno.env.get(ENV.cacheDir);
   if (explicit) return explicit;
   const xdg = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? "/tmp", ".cache");
   return join(xdg, "bulkhead");

@@ -971,11 +971,6 @@ export function functionArguments(
   return fc.tuple(...choices.map((c) => fc.constantFrom(...c)));
 }
 
-/** Restricted functions the probes can call (every argument type has a generator). */
-export function callableFunctions(surface: ServerSurface): RestrictedFunction[] {
-  return surface.restrictedFunctions.filter((f) => argumentChoices(f, ["x"], "0") !== undefined);
-}
-
 /**
  * The call as a statement of its own. Not wrapped in a subquery: the planner drops an
  * unused non-volatile output column without ever calling (or checking EXECUTE on) it.
