@@ -10,6 +10,9 @@ Deno.test("cli: every command has --help with usage, description and an example"
     assert.equal(result.code, 0, command.name);
     assert.match(result.stdout, new RegExp(`^Usage: bulkhead ${command.name}`), command.name);
     assert.match(result.stdout, /Examples:\n {2}.*bulkhead /, command.name);
+    for (const option of Object.keys(command.options)) {
+      assert.ok(command.usage.includes(`--${option}`), `${command.name}: --${option} in its usage`);
+    }
   }
   const top = await runCli(["--help"]);
   assert.equal(top.code, 0);

@@ -310,7 +310,7 @@ export const conformanceCommand: Command = {
   name: "conformance",
   summary: "Fire randomized cross-tenant attacks with the tenants' real credentials; write reports",
   usage:
-    "bulkhead conformance [--seed N] [--runs N] [--tenants A,B] [--stores S,…] [--report-dir DIR] [--format json,junit,md]",
+    "bulkhead conformance [--seed N] [--runs N] [--tenants A,B] [--stores S,…] [--report-dir DIR] [--format json,junit,md] [--replay PROPERTY:PATH] [--tenants-dir DIR]",
   description:
     "For random pairs of tenants (attacker ≠ victim), random operations from each store's whole\n" +
     "operation surface aimed at the victim must be refused by the store itself; random operations on\n" +
@@ -337,7 +337,7 @@ export const auditCommand: Command = {
   name: "audit",
   summary: "Scheduled isolation audit: drift check (plan must be empty) + conformance",
   usage:
-    "bulkhead audit [--seed N] [--runs N] [--tenants A,B] [--stores S,…] [--report-dir DIR] [--format json,junit,md]",
+    "bulkhead audit [--seed N] [--runs N] [--tenants A,B] [--stores S,…] [--report-dir DIR] [--format json,junit,md] [--replay PROPERTY:PATH] [--tenants-dir DIR]",
   description:
     "Plans (read-only): any change, anything kept back (orphans) or any refusal is drift, a finding.\n" +
     "Then runs the conformance suite and writes one report of both. For scheduled runs: non-zero on\n" +

@@ -22,7 +22,7 @@ import {
 export const secretsShowCommand: Command = {
   name: "secrets show",
   summary: "Decrypt and print a tenant's store credentials (audited)",
-  usage: "bulkhead secrets show TENANT [--store STORE] [--json] [--force]",
+  usage: "bulkhead secrets show TENANT [--store STORE] [--json] [--force] [--tenants-dir DIR]",
   description:
     "Decrypts the tenant's SOPS document with the master identity and prints its connection\n" +
     "details per store; with --json one object keyed by store, for handing to the tenant's\n" +

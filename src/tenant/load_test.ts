@@ -158,3 +158,10 @@ Deno.test("load: the example tenants are valid and cover every tier and isolatio
     assert.match(text, /^# yaml-language-server: \$schema=\.\.\/spec\/tenant\.schema\.json\n/);
   }
 });
+
+Deno.test("load: the README's example tenant file is valid", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const example = readme.match(/```yaml\n(# yaml-language-server[^]*?)```/)?.[1];
+  assert.ok(example, "the README has an example tenant file");
+  assert.deepEqual(problemsOf("tenants/acme.yaml", example), []);
+});
