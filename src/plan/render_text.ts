@@ -123,7 +123,9 @@ export function renderPlanText(plan: Plan, colour: boolean): string {
   for (const s of plan.stores) {
     const state = s.status === "verified"
       ? paint("verified", "green", colour) +
-        (s.roundTrips !== undefined ? ` (${s.roundTrips} round trips)` : "")
+        (s.roundTrips !== undefined
+          ? ` (${s.roundTrips} round trip${s.roundTrips === 1 ? "" : "s"})`
+          : "")
       : paint(s.status === "not_verified" ? "not verified" : "not configured", "yellow", colour) +
         (s.reason ? `: ${s.reason}` : "");
     out.push(`  ${s.store.padEnd(storeWidth)}  ${state}`);
