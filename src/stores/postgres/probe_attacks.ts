@@ -32,7 +32,12 @@ import {
   WRITE_PATHS,
 } from "./probe_names.ts";
 import type { PostgresRequest, Refusal, StatementRequest, SweepKind } from "./probe_request.ts";
-import type { RestrictedFunction, ServerSurface, SharedTableEntry } from "./probe_surface.ts";
+import type {
+  DatabaseEntry,
+  RestrictedFunction,
+  ServerSurface,
+  SharedTableEntry,
+} from "./probe_surface.ts";
 
 /** A tenant as the attacks see it: names only, never its credential. */
 export interface ProbeTarget {
@@ -172,6 +177,19 @@ function oneOf<T>(...options: fc.Arbitrary<T>[]): fc.Arbitrary<T> {
 
 export function isTenantOrSharedDatabase(name: string): boolean {
   return tenantOf(name) !== undefined || isSharedDatabase(name);
+}
+
+/**
+ * The databases an attempt on the victim may aim at: those that accept connections, are not
+ * the attacker's, and are the victim's or nobody's (the server's own, the registry). A third
+ * tenant's database is left out: the attempt names its victim, and a failure there would be
+ * reported against the wrong tenant.
+ */
+function databasesAimedAt(ctx: AttackContext): DatabaseEntry[] {
+  return ctx.surface.databases.filter((d) =>
+    d.allowConnections && d.name !== ctx.attacker.database &&
+    (d.name === ctx.victim.database || !isTenantOrSharedDatabase(d.name))
+  );
 }
 
 /** Tables of the shared database the victim's credential is for (schema isolation). */
@@ -1150,11 +1168,7 @@ const otherDatabasesThroughExtensions: Family = (ctx) => {
   const options: fc.Arbitrary<Attempt>[] = [];
   if (dblink) {
     const s = quoteIdent(dblink.schema);
-    const targets = [
-      ctx.victim.database,
-      ...ctx.surface.databases.filter((d) => d.allowConnections && d.name !== ctx.attacker.database)
-        .map((d) => d.name),
-    ];
+    const targets = [ctx.victim.database, ...databasesAimedAt(ctx).map((d) => d.name)];
     options.push(
       fc.tuple(
         fc.constantFrom(...targets),
@@ -1248,9 +1262,7 @@ const closedCatalogs: Family = (ctx) => {
 const sizesOfOthers: Family = (ctx) => {
   // template0 refuses every connection and keeps PUBLIC's CONNECT, which is what
   // pg_database_size asks for: its size is no tenant's business, so it is left out.
-  const others = ctx.surface.databases.filter((d) =>
-    d.name !== ctx.attacker.database && d.allowConnections
-  );
+  const others = databasesAimedAt(ctx);
   const on = (sql: string) => statement("PG-038", ctx.attacker.database, sql);
   const victimDatabase = others.filter((d) => d.name === ctx.victim.database);
   const pick = victimDatabase.length > 0

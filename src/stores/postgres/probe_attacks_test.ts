@@ -347,3 +347,17 @@ Deno.test("probe attacks: CREATE EXTENSION is spelled so that the privilege is w
   const needy = creations.filter((o) => o.includes(`"earthdistance"`));
   assert.ok(needy.length > 0 && needy.every((o) => o.endsWith(" CASCADE")), "requirements cascade");
 });
+
+Deno.test("probe attacks: database sizes are asked only of the victim's database or nobody's", () => {
+  const [acme, beta, gamma] = TARGETS;
+  // A failure is reported against the victim: a third tenant's database would blame the wrong one.
+  const sizes = fc.sample(attacks(beta, gamma), { numRuns: 3000, seed: 7 })
+    .filter((a) => a.checkId === "PG-038").map((a) => a.operation);
+  assert.ok(sizes.length > 20, `${sizes.length} PG-038 attempts sampled`);
+  for (const operation of sizes) {
+    assert.ok(!/tenant_acme|16600/i.test(operation), operation);
+  }
+  const onAcme = fc.sample(attacks(beta, acme), { numRuns: 3000, seed: 7 })
+    .filter((a) => a.checkId === "PG-038" && /tenant_acme|16600/i.test(a.operation));
+  assert.ok(onAcme.length > 0, "the victim's own database is asked");
+});
