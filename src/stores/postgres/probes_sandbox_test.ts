@@ -23,6 +23,7 @@ import {
 } from "./contract.ts";
 import { openPostgresProbe, PostgresProbe } from "./probes.ts";
 import { enumerateSurface } from "./probe_surface.ts";
+import type { PostgresRequest } from "./probe_request.ts";
 import type { PostgresStore } from "./store.ts";
 import { asAdmin, sandboxPostgres, withTenants } from "./testing.ts";
 
@@ -212,6 +213,18 @@ interface Fault {
   victims: string[];
   /** The plan's drift: [address, reason]. */
   drift: [string, string];
+  /**
+   * A database the fault opens: attempts that run inside it now get past the refused
+   * connection they were written to meet, and may end in errors (e.g. a schema of the
+   * attacker's that exists only in its own database). Those are the fault's doing too.
+   */
+  opens?: string;
+}
+
+function insideOpened(failure: AreaRun["failures"][number], fault: Fault): boolean {
+  const request = failure.attempt.request as PostgresRequest;
+  return fault.opens !== undefined && failure.outcome.kind === "error" &&
+    "database" in request && request.database === fault.opens;
 }
 
 async function faultIsCaughtAndRepaired(trio: Trio, fault: Fault): Promise<void> {
@@ -221,8 +234,12 @@ async function faultIsCaughtAndRepaired(trio: Trio, fault: Fault): Promise<void>
   const context = `seed ${seed}: ${describeRun(faulty)}`;
   const failing = new Set(faulty.failures.map((f) => f.checkId));
   assert.ok(failing.has(fault.check), `${fault.check} fails; ${context}`);
-  for (const id of failing) {
-    assert.ok(id === fault.check || fault.alongside.includes(id), `${id} fails too; ${context}`);
+  for (const failure of faulty.failures) {
+    const id = failure.checkId;
+    assert.ok(
+      id === fault.check || fault.alongside.includes(id) || insideOpened(failure, fault),
+      `${id} fails too; ${context}`,
+    );
   }
   const attackers = fault.attackers.map((role) => idOfRole(trio, role));
   const victims = fault.victims.map((role) => idOfRole(trio, role));
@@ -259,6 +276,7 @@ Deno.test("postgres probes fault: a tenant database opened to PUBLIC fails PG-00
       attackers: [trio.roles.b, trio.roles.c],
       victims: [trio.roles.a],
       drift: [`postgres.database.${trio.roles.a}`, "drifted: acl"],
+      opens: trio.roles.a,
     });
   });
 });
